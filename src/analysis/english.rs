@@ -1,0 +1,47 @@
+//! Analysis of runs of letters and digits outside Han: English words.
+//!
+//! Case is folded, diacritics are dropped (`Qīngdǎo` matches `qingdao`), and words are reduced
+//! with the Snowball English stemmer, so `Cities` matches `city`.
+
+use std::sync::OnceLock;
+
+use rust_stemmers::{Algorithm, Stemmer};
+use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
+
+/// Longest term kept, in bytes: longer runs are junk (base64, hashes) and tantivy caps terms.
+pub const MAX_TERM_BYTES: usize = 100;
+
+fn stemmer() -> &'static Stemmer {
+    static STEMMER: OnceLock<Stemmer> = OnceLock::new();
+    STEMMER.get_or_init(|| Stemmer::create(Algorithm::English))
+}
+
+/// The index term for one word, or `None` for a word too long to be a term.
+pub fn word_term(word: &str) -> Option<String> {
+    if word.len() > MAX_TERM_BYTES {
+        return None;
+    }
+    let folded: String = if word.is_ascii() {
+        word.to_ascii_lowercase()
+    } else {
+        word.nfd()
+            .filter(|c| !is_combining_mark(*c))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    Some(stemmer().stem(&folded).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_diacritics_and_stems_fold() {
+        assert_eq!(word_term("Cities").as_deref(), Some("citi"));
+        assert_eq!(word_term("city"), word_term("Cities"));
+        assert_eq!(word_term("Friendship"), word_term("friendship"));
+        assert_eq!(word_term("Qīngdǎo"), word_term("qingdao"));
+        assert_eq!(word_term(&"x".repeat(MAX_TERM_BYTES + 1)), None);
+    }
+}

@@ -1,0 +1,204 @@
+//! Analysis: cleaned text to index terms with positions and original offsets.
+//!
+//! The same code analyses documents and queries, so the two always agree:
+//! 1. [`cleanup`](crate::cleanup) removes pinyin artifacts and folds width (NFKC), keeping
+//!    each character's original byte range;
+//! 2. the cleaned text splits into runs: Han characters, letters and digits, and the rest
+//!    (whitespace, punctuation), which yields no token;
+//! 3. a Han run folds to simplified ([`fold`]) and is segmented by jieba ([`segment`]); a
+//!    letter run becomes one English term ([`english`]).
+//!
+//! **Positions** count Han characters and English words: a Han word sits at the position of
+//! its first character, and so does each sub-word inside it. A query word that analyses to
+//! `上合@0 组织@2` therefore matches a document's `上合组织` at positions `k` and `k+2` however
+//! jieba grouped the surrounding text, and quoted phrases work in both languages.
+//!
+//! **Offsets** are byte ranges of the original text, on character boundaries.
+
+pub mod english;
+pub mod fold;
+pub mod segment;
+mod tokenizer;
+
+use std::ops::Range;
+
+pub use tokenizer::{register_tokenizers, DeclTokenizer, INDEX_TOKENIZER};
+
+use crate::cleanup::{clean, is_han};
+use unicode_normalization::char::is_combining_mark;
+
+/// Identifies everything that decides which terms a text yields. Stored in each index and
+/// compared on open: an index built with another analysis must be rebuilt, not misread.
+pub const FINGERPRINT: &str = "declsearch-analysis/1; cleanup=pinyin-artifacts+nfkc; \
+fold=opencc-t2s(ferrous-opencc 0.4); segment=jieba-rs 0.11 default dict, no hmm, search sub-words; \
+latin=lowercase+strip-diacritics+snowball-english, max 100 bytes; positions=han-char,latin-word";
+
+/// Whether to add the sub-words of long Han words (documents) or not (queries: a query word
+/// must match as the user wrote it; its sub-words are in the index already).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Index,
+    Query,
+}
+
+/// One term of analysed text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    /// The index term: simplified Han word, or folded and stemmed Latin word.
+    pub text: String,
+    /// Position (see the module docs).
+    pub position: usize,
+    /// Byte range in the original text, on char boundaries.
+    pub range: Range<usize>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Han,
+    Word,
+    Other,
+}
+
+fn class_of(c: char, in_word: bool) -> Class {
+    if is_han(c) {
+        Class::Han
+    } else if c.is_alphanumeric() || (in_word && is_combining_mark(c)) {
+        Class::Word
+    } else {
+        Class::Other
+    }
+}
+
+/// Analyse `original` into terms ordered by position.
+pub fn analyze(original: &str, mode: Mode) -> Vec<Term> {
+    let cleaned = clean(original);
+    let chars: Vec<(usize, char)> = cleaned.text.char_indices().collect();
+    let byte_at = |i: usize| chars.get(i).map_or(cleaned.text.len(), |&(b, _)| b);
+
+    let mut terms = Vec::new();
+    let mut position = 0;
+    let mut i = 0;
+    while i < chars.len() {
+        let class = class_of(chars[i].1, false);
+        let mut j = i + 1;
+        while j < chars.len() && class_of(chars[j].1, class == Class::Word) == class {
+            j += 1;
+        }
+        let run = &cleaned.text[byte_at(i)..byte_at(j)];
+        match class {
+            Class::Han => {
+                let folded = fold::to_simplified(run);
+                for word in segment::segment(&folded, mode == Mode::Index) {
+                    terms.push(Term {
+                        text: word.text.to_owned(),
+                        position: position + word.chars.start,
+                        range: cleaned.origin_of(i + word.chars.start..i + word.chars.end),
+                    });
+                }
+                position += j - i;
+            }
+            Class::Word => {
+                if let Some(text) = english::word_term(run) {
+                    terms.push(Term {
+                        text,
+                        position,
+                        range: cleaned.origin_of(i..j),
+                    });
+                }
+                position += 1;
+            }
+            Class::Other => {}
+        }
+        i = j;
+    }
+    terms.sort_by_key(|t| t.position);
+    terms
+}
+
+/// Share of Han characters among the letters of `text` (after cleanup, so pinyin artifacts
+/// do not count as Latin).
+pub fn han_share(text: &str) -> f64 {
+    let cleaned = clean(text);
+    let (mut han, mut letters) = (0usize, 0usize);
+    for c in cleaned.text.chars() {
+        if is_han(c) {
+            han += 1;
+            letters += 1;
+        } else if c.is_alphabetic() {
+            letters += 1;
+        }
+    }
+    if letters == 0 {
+        0.0
+    } else {
+        han as f64 / letters as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(terms: &[Term]) -> Vec<&str> {
+        terms.iter().map(|t| t.text.as_str()).collect()
+    }
+
+    #[test]
+    fn traditional_with_artifacts_yields_simplified_words_on_original_offsets() {
+        let original = "實現(xiàn)共同發(fā)展";
+        let terms = analyze(original, Mode::Query);
+        assert_eq!(texts(&terms), ["实现", "共同", "发展"]);
+        assert_eq!(&original[terms[0].range.clone()], "實現(xiàn)");
+        assert_eq!(&original[terms[2].range.clone()], "發(fā)展");
+        assert_eq!(
+            terms.iter().map(|t| t.position).collect::<Vec<_>>(),
+            [0, 2, 4]
+        );
+    }
+
+    #[test]
+    fn index_mode_adds_sub_words_at_their_own_positions() {
+        let original = "平等互利";
+        let terms = analyze(original, Mode::Index);
+        let hu_li = terms
+            .iter()
+            .find(|t| t.text == "互利")
+            .expect("sub-word 互利");
+        assert_eq!(hu_li.position, 2);
+        assert_eq!(&original[hu_li.range.clone()], "互利");
+        assert!(terms
+            .iter()
+            .any(|t| t.text == "平等互利" && t.position == 0));
+        assert!(!analyze(original, Mode::Query)
+            .iter()
+            .any(|t| t.text == "互利"));
+    }
+
+    #[test]
+    fn latin_words_are_stemmed_and_punctuation_is_no_token() {
+        let original = "Friendship Cities, in-depth!";
+        let terms = analyze(original, Mode::Index);
+        assert_eq!(texts(&terms), ["friendship", "citi", "in", "depth"]);
+        assert_eq!(&original[terms[1].range.clone()], "Cities");
+        assert_eq!(
+            terms.iter().map(|t| t.position).collect::<Vec<_>>(),
+            [0, 1, 2, 3]
+        );
+    }
+
+    #[test]
+    fn mixed_scripts_share_one_position_sequence() {
+        let terms = analyze("2023年SCO峰會", Mode::Query);
+        assert_eq!(texts(&terms), ["2023", "年", "sco", "峰会"]);
+        assert_eq!(
+            terms.iter().map(|t| t.position).collect::<Vec<_>>(),
+            [0, 1, 2, 3]
+        );
+    }
+
+    #[test]
+    fn language_share_ignores_pinyin_artifacts() {
+        assert!(han_share("倡導(dǎo)文明對話") > 0.99);
+        assert!(han_share("Representatives from SCO member states") < 0.01);
+    }
+}

@@ -1,0 +1,66 @@
+//! Output: human-readable hits with coloured highlights, or JSON lines.
+
+use std::io::{self, BufWriter, Write};
+
+use anstream::{AutoStream, ColorChoice};
+use anstyle::{AnsiColor, Style};
+use declsearch::Hit;
+use serde::Serialize;
+
+const HEADER: Style = Style::new().bold();
+const DOC: Style = AnsiColor::Magenta.on_default().bold();
+const MATCH: Style = AnsiColor::Red.on_default().bold();
+
+/// Hits as text: a header line per hit, then the passage with its matches highlighted. Colour
+/// goes to terminals only (and never with `NO_COLOR` set), unless `choice` says otherwise.
+pub fn human(hits: &[Hit], choice: ColorChoice) -> io::Result<()> {
+    let mut out = BufWriter::new(AutoStream::new(io::stdout().lock(), choice));
+    for (i, hit) in hits.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        writeln!(
+            out,
+            "{DOC}{}{DOC:#} {HEADER}#{}{HEADER:#}  {}  line {}  score {:.3}",
+            hit.doc, hit.passage, hit.lang, hit.line, hit.score
+        )?;
+        let mut shown = 0;
+        for &(start, end) in &hit.highlights {
+            write!(
+                out,
+                "{}{MATCH}{}{MATCH:#}",
+                &hit.text[shown..start],
+                &hit.text[start..end]
+            )?;
+            shown = end;
+        }
+        writeln!(out, "{}", &hit.text[shown..])?;
+    }
+    out.flush()
+}
+
+/// One JSON object per hit and line, in rank order.
+pub fn json_lines(hits: &[Hit]) -> io::Result<()> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    for hit in hits {
+        serde_json::to_writer(&mut out, hit)?;
+        writeln!(out)?;
+    }
+    out.flush()
+}
+
+/// One JSON object on a line.
+pub fn json_line(value: &impl Serialize) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    serde_json::to_writer(&mut out, value)?;
+    writeln!(out)
+}
+
+/// Whether an error is stdout closed early (`declsearch search x | head -1`): not a failure.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}

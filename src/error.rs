@@ -1,0 +1,69 @@
+//! The library's error type: every failure names the path, query or cause it concerns.
+
+use std::path::PathBuf;
+
+/// Result with the library's [`enum@Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What can go wrong while loading a corpus, building or opening an index, or searching.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("corpus path {} does not exist", .0.display())]
+    CorpusMissing(PathBuf),
+
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{} is not UTF-8 text: invalid byte at line {line}, byte offset {offset}", path.display())]
+    NotUtf8 {
+        path: PathBuf,
+        line: usize,
+        offset: usize,
+    },
+
+    #[error("{} is not a declsearch index ({reason}); give another --index folder or remove it", path.display())]
+    NotAnIndex { path: PathBuf, reason: String },
+
+    #[error("index {} was built by another analysis version; rebuild it with `declsearch index --full`\n  index:   {found}\n  program: {expected}", path.display())]
+    IncompatibleIndex {
+        path: PathBuf,
+        found: String,
+        expected: String,
+    },
+
+    #[error("empty query: give at least one word")]
+    EmptyQuery,
+
+    #[error("invalid query {query:?}: {reason}")]
+    InvalidQuery { query: String, reason: String },
+
+    #[error("index {}: {source}", path.display())]
+    Tantivy {
+        path: PathBuf,
+        #[source]
+        source: tantivy::TantivyError,
+    },
+
+    #[error("index manifest {}: {source}", path.display())]
+    Manifest {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { path, source }
+    }
+
+    pub(crate) fn tantivy(path: impl Into<PathBuf>) -> impl FnOnce(tantivy::TantivyError) -> Error {
+        let path = path.into();
+        move |source| Error::Tantivy { path, source }
+    }
+}

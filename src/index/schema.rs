@@ -1,0 +1,59 @@
+//! The tantivy schema: one document per passage.
+
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, INDEXED, STORED, STRING,
+};
+
+use crate::analysis::INDEX_TOKENIZER;
+
+/// The fields of a passage document.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// Document id (file path without extension), exact.
+    pub doc: Field,
+    /// Source file path relative to the corpus root, exact.
+    pub source: Field,
+    /// 1-based passage number within the document.
+    pub passage: Field,
+    /// 1-based line of the passage's first character.
+    pub line: Field,
+    /// `zh` or `en`, exact.
+    pub lang: Field,
+    /// The original passage text, analysed with positions and stored.
+    pub text: Field,
+}
+
+impl Fields {
+    pub fn schema() -> (Schema, Fields) {
+        let mut builder = Schema::builder();
+        let text_options = TextOptions::default()
+            .set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(INDEX_TOKENIZER)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            )
+            .set_stored();
+        let fields = Fields {
+            doc: builder.add_text_field("doc", STRING | STORED),
+            source: builder.add_text_field("source", STRING | STORED),
+            passage: builder.add_u64_field("passage", INDEXED | STORED),
+            line: builder.add_u64_field("line", STORED),
+            lang: builder.add_text_field("lang", STRING | STORED),
+            text: builder.add_text_field("text", text_options),
+        };
+        (builder.build(), fields)
+    }
+
+    /// The fields of an existing index's schema, or `None` if it is not ours.
+    pub fn of(schema: &Schema) -> Option<Fields> {
+        let field = |name| schema.get_field(name).ok();
+        Some(Fields {
+            doc: field("doc")?,
+            source: field("source")?,
+            passage: field("passage")?,
+            line: field("line")?,
+            lang: field("lang")?,
+            text: field("text")?,
+        })
+    }
+}

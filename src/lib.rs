@@ -1,0 +1,44 @@
+//! # declsearch
+//!
+//! Bilingual (Chinese + English) passage search for declarations, communiqués and initiatives,
+//! on [tantivy] and [jieba-rs](jieba_rs).
+//!
+//! Users type simplified Chinese, traditional Chinese or English; documents may be in either
+//! script, carry pinyin artifacts from bad conversions (`倡導(dǎo)`), and mix languages. The
+//! pipeline, one module a stage:
+//!
+//! [`corpus`] load → [`cleanup`] with an offset map → [`passage`]s → [`analysis`] (fold,
+//! segment, stem) → [`index`] + manifest → [`query`] (parse, analyse) → [`search`] (rank) →
+//! [`highlight`] on the original text.
+//!
+//! ```
+//! use declsearch::{Index, SearchOptions};
+//! # fn main() -> declsearch::Result<()> {
+//! # let tmp = tempfile::tempdir().unwrap();
+//! # let corpus = tmp.path().join("corpus");
+//! # std::fs::create_dir(&corpus).unwrap();
+//! # std::fs::write(corpus.join("decl.txt"), "推動上合組織發(fā)展。\nThe SCO promotes development.\n").unwrap();
+//! let (index, _built) = Index::open_or_build(&tmp.path().join("index"), &[corpus])?;
+//! let hits = index.search("上合组织", &SearchOptions::default())?;
+//! assert_eq!(hits[0].passage, 1);
+//! let (start, end) = hits[0].highlights[0];
+//! assert_eq!(&hits[0].text[start..end], "上合組織");
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod analysis;
+pub mod cleanup;
+pub mod corpus;
+mod error;
+pub mod highlight;
+pub mod index;
+pub mod passage;
+pub mod query;
+pub mod search;
+
+pub use error::{Error, Result};
+pub use index::{BuildReport, Index, Manifest};
+pub use passage::Lang;
+pub use query::Query;
+pub use search::{Hit, SearchOptions};

@@ -1,0 +1,151 @@
+//! Passages: the unit of search.
+//!
+//! A passage is a paragraph: a block of lines separated from the next by a blank line. A file
+//! without blank lines between its text (like the seed declaration, one paragraph a line) has
+//! one passage a line. Each passage keeps its text exactly as in the file, its 1-based number
+//! and first line, and its language.
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::han_share;
+
+/// Language of a passage, decided by its share of Han characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// A passage whose letters are at least this share Han is Chinese.
+    pub const HAN_SHARE_FOR_ZH: f64 = 0.3;
+
+    pub fn detect(text: &str) -> Lang {
+        if han_share(text) >= Self::HAN_SHARE_FOR_ZH {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+}
+
+impl std::fmt::Display for Lang {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "zh" => Ok(Lang::Zh),
+            "en" => Ok(Lang::En),
+            other => Err(format!("unknown language {other:?}: use zh or en")),
+        }
+    }
+}
+
+/// One passage of a source file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Passage {
+    /// 1-based number within its file.
+    pub number: u32,
+    /// 1-based line of its first character.
+    pub line: u32,
+    /// The text exactly as in the file, without the final line break.
+    pub text: String,
+    pub lang: Lang,
+}
+
+/// Split a file's text into passages (see the module docs).
+pub fn split_passages(text: &str) -> Vec<Passage> {
+    let lines = lines_with_numbers(text);
+    let mut blocks: Vec<(usize, usize)> = Vec::new();
+    let mut open: Option<usize> = None;
+    for (i, (_, line)) in lines.iter().enumerate() {
+        let blank = line.trim().is_empty();
+        match (open, blank) {
+            (None, false) => open = Some(i),
+            (Some(start), true) => {
+                blocks.push((start, i));
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(start) = open {
+        blocks.push((start, lines.len()));
+    }
+    if blocks.len() == 1 {
+        let (start, end) = blocks[0];
+        blocks = (start..end).map(|i| (i, i + 1)).collect();
+    }
+    blocks
+        .into_iter()
+        .enumerate()
+        .map(|(n, (start, end))| {
+            let first = lines[start].1;
+            let last = lines[end - 1].1;
+            let from = first.as_ptr() as usize - text.as_ptr() as usize;
+            let to = last.as_ptr() as usize - text.as_ptr() as usize + last.len();
+            let passage = &text[from..to];
+            Passage {
+                number: n as u32 + 1,
+                line: lines[start].0 as u32,
+                text: passage.to_owned(),
+                lang: Lang::detect(passage),
+            }
+        })
+        .collect()
+}
+
+/// Lines with their 1-based numbers, without terminators (`\n`, `\r\n`).
+fn lines_with_numbers(text: &str) -> Vec<(usize, &str)> {
+    text.lines().enumerate().map(|(i, l)| (i + 1, l)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_lines_separate_paragraphs() {
+        let text = "Para one\ncontinues.\n\n\n第二段。\r\n\n  \nthird\n";
+        let passages = split_passages(text);
+        let summary: Vec<_> = passages
+            .iter()
+            .map(|p| (p.number, p.line, p.text.as_str(), p.lang))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (1, 1, "Para one\ncontinues.", Lang::En),
+                (2, 5, "第二段。", Lang::Zh),
+                (3, 8, "third", Lang::En),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_without_blank_lines_has_a_passage_per_line() {
+        let passages = split_passages("\n一是。\ntwo\n三是。");
+        let lines: Vec<_> = passages.iter().map(|p| (p.number, p.line)).collect();
+        assert_eq!(lines, [(1, 2), (2, 3), (3, 4)]);
+    }
+
+    #[test]
+    fn empty_and_blank_files_have_no_passage() {
+        assert!(split_passages("").is_empty());
+        assert!(split_passages(" \n\t\n").is_empty());
+    }
+}
