@@ -10,7 +10,9 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, Occur, PhraseQuery, Query as TantivyQuery, TermQuery};
+use tantivy::query::{
+    BooleanQuery, ConstScoreQuery, Occur, PhraseQuery, Query as TantivyQuery, TermQuery,
+};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, TantivyDocument, Term};
 
@@ -149,9 +151,11 @@ fn compile(
         .collect();
     if let Some(lang) = lang {
         let term = Term::from_field_text(fields.lang, lang.as_str());
+        // A filter: it must not add to the score, or filtering would change the ranking.
+        let filter = TermQuery::new(term, IndexRecordOption::Basic);
         parts.push((
             Occur::Must,
-            Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+            Box::new(ConstScoreQuery::new(Box::new(filter), 0.0)),
         ));
     }
     Box::new(BooleanQuery::with_minimum_required_clauses(parts, required))

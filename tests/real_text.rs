@@ -1,0 +1,63 @@
+//! Script folding on real text beyond the seed: the Universal Declaration of Human Rights in
+//! traditional and in simplified characters (`../shared/data/udhr`).
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{shared_dir, Workspace};
+use declsearch::passage::split_passages;
+
+#[test]
+fn either_script_finds_exactly_the_udhr_passages_holding_the_word() {
+    let Some(shared) = shared_dir() else { return };
+    let ws = Workspace::empty();
+    let mut texts = Vec::new();
+    for (doc, name) in [
+        ("udhr_cmn_hant", "udhr_cmn_hant.txt"),
+        ("udhr_cmn_hans", "udhr_cmn_hans.txt"),
+    ] {
+        let bytes = std::fs::read(shared.join("data/udhr").join(name)).expect("udhr file");
+        ws.add_file(name, &bytes);
+        texts.push((doc, String::from_utf8(bytes).expect("UTF-8")));
+    }
+    // (simplified, traditional): words whose every occurrence jieba keeps whole or as a
+    // sub-word, so literal containment is the right answer.
+    let words = [
+        ("尊严", "尊嚴"),
+        ("国籍", "國籍"),
+        ("婚姻", "婚姻"),
+        ("人权", "人權"),
+        ("社会保障", "社會保障"),
+        ("宗教", "宗教"),
+    ];
+    for (simplified, traditional) in words {
+        let found = |query: &str| -> BTreeSet<(String, u32)> {
+            let (hits, run) = ws.search(query, &["--limit", "500"]);
+            assert_eq!(run.code, 0, "{query}: {}", run.stderr);
+            hits.into_iter().map(|h| (h.doc, h.passage)).collect()
+        };
+        let by_simplified = found(simplified);
+        assert_eq!(
+            by_simplified,
+            found(traditional),
+            "{simplified} = {traditional}"
+        );
+
+        let mut containing = BTreeSet::new();
+        for (doc, text) in &texts {
+            let literal = if doc.ends_with("hant") {
+                traditional
+            } else {
+                simplified
+            };
+            for passage in split_passages(text) {
+                if passage.text.contains(literal) {
+                    containing.insert((doc.to_string(), passage.number));
+                }
+            }
+        }
+        assert!(containing.len() >= 2, "{simplified}: a word of both files");
+        assert_eq!(by_simplified, containing, "{simplified}");
+    }
+}
