@@ -25,6 +25,27 @@ pub enum Error {
         offset: usize,
     },
 
+    #[error("{}:{line}: {reason}", path.display())]
+    Malformed {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+
+    #[error("user dictionary {}:{line}: {reason}", path.display())]
+    Dictionary {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+
+    #[error("cannot lock index {} for writing: {source}", path.display())]
+    Lock {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("{} is not a declsearch index ({reason}); give another --index folder or remove it", path.display())]
     NotAnIndex { path: PathBuf, reason: String },
 

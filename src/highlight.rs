@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::analysis::{analyze, Mode};
+use crate::analysis::{Analyzer, Mode};
 use crate::query::Clause;
 
 /// Where a passage matches a query.
@@ -21,10 +21,10 @@ pub struct Matches {
 }
 
 /// Find the clauses of a query in `text`.
-pub fn find(text: &str, clauses: &[Clause]) -> Matches {
+pub fn find(text: &str, clauses: &[Clause], analyzer: &Analyzer) -> Matches {
     let mut at: HashMap<(&str, usize), Range<usize>> = HashMap::new();
     let mut by_term: HashMap<&str, Vec<usize>> = HashMap::new();
-    let terms = analyze(text, Mode::Index);
+    let terms = analyzer.analyze(text, Mode::Index);
     for term in &terms {
         at.insert((term.text.as_str(), term.position), term.range.clone());
         by_term.entry(&term.text).or_default().push(term.position);
@@ -85,8 +85,9 @@ mod tests {
     use crate::query::Query;
 
     fn highlighted<'a>(text: &'a str, query: &str) -> Vec<&'a str> {
-        let query = Query::parse(query).unwrap();
-        find(text, &query.clauses)
+        let analyzer = Analyzer::default();
+        let query = Query::parse(query, &analyzer).unwrap();
+        find(text, &query.clauses, &analyzer)
             .ranges
             .into_iter()
             .map(|r| &text[r])
@@ -112,9 +113,10 @@ mod tests {
 
     #[test]
     fn clause_order_matters_and_counts() {
-        let query = Query::parse("\"上海精神\" 友城").unwrap();
+        let analyzer = Analyzer::default();
+        let query = Query::parse("\"上海精神\" 友城", &analyzer).unwrap();
         let text = "弘揚“上海精神”,深化友城友誼;精神上海";
-        let matches = find(text, &query.clauses);
+        let matches = find(text, &query.clauses, &analyzer);
         assert_eq!(matches.clauses, 2);
         let shown: Vec<_> = matches.ranges.iter().map(|r| &text[r.clone()]).collect();
         assert_eq!(shown, ["上海精神", "友城"]);

@@ -37,8 +37,9 @@ pub mod passage;
 pub mod query;
 pub mod search;
 
+pub use analysis::{Analyzer, UserDict};
 pub use error::{Error, Result};
-pub use index::{BuildReport, Index, Manifest};
+pub use index::{Index, Manifest, Observer, UpdateOptions, UpdateReport};
 pub use passage::Lang;
 pub use query::Query;
 pub use search::{Hit, SearchOptions};

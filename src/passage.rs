@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::han_share;
 
 /// Language of a passage, decided by its share of Han characters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     Zh,

@@ -6,7 +6,7 @@
 //! phrase, or a word such as `上合组织` that segments into `上 合 组织`) matches only where its
 //! terms stand in that order.
 
-use crate::analysis::{analyze, Mode};
+use crate::analysis::{Analyzer, Mode};
 use crate::error::{Error, Result};
 
 /// Longest query accepted, in characters.
@@ -30,24 +30,17 @@ pub struct Clause {
 }
 
 impl Query {
-    /// Parse and analyse `input`.
-    pub fn parse(input: &str) -> Result<Query> {
-        if input.trim().is_empty() {
-            return Err(Error::EmptyQuery);
-        }
-        let invalid = |reason: String| Error::InvalidQuery {
-            query: input.to_owned(),
-            reason,
-        };
-        let length = input.chars().count();
-        if length > MAX_QUERY_CHARS {
-            return Err(invalid(format!(
-                "{length} characters; at most {MAX_QUERY_CHARS} are accepted"
-            )));
-        }
+    /// Check the syntax of `input` without analysing it: errors for an empty or blank
+    /// query, an unbalanced quote, an overlong query.
+    pub fn check_syntax(input: &str) -> Result<()> {
+        split_clauses(input).map(drop)
+    }
+
+    /// Parse `input` and analyse it with `analyzer` (the index's).
+    pub fn parse(input: &str, analyzer: &Analyzer) -> Result<Query> {
         let mut clauses: Vec<Clause> = Vec::new();
-        for (source, phrase) in split_clauses(input).map_err(invalid)? {
-            let terms = analyze(source, Mode::Query);
+        for (source, phrase) in split_clauses(input)? {
+            let terms = analyzer.analyze(source, Mode::Query);
             let Some(first) = terms.first().map(|t| t.position) else {
                 continue;
             };
@@ -64,16 +57,30 @@ impl Query {
             }
         }
         if clauses.is_empty() {
-            return Err(invalid(
-                "it has no searchable word (only punctuation or symbols)".into(),
-            ));
+            return Err(Error::InvalidQuery {
+                query: input.to_owned(),
+                reason: "it has no searchable word (only punctuation or symbols)".into(),
+            });
         }
         Ok(Query { clauses })
     }
 }
 
 /// Split into (clause text, quoted) pairs.
-fn split_clauses(input: &str) -> std::result::Result<Vec<(&str, bool)>, String> {
+fn split_clauses(input: &str) -> Result<Vec<(&str, bool)>> {
+    if input.trim().is_empty() {
+        return Err(Error::EmptyQuery);
+    }
+    let invalid = |reason: String| Error::InvalidQuery {
+        query: input.to_owned(),
+        reason,
+    };
+    let length = input.chars().count();
+    if length > MAX_QUERY_CHARS {
+        return Err(invalid(format!(
+            "{length} characters; at most {MAX_QUERY_CHARS} are accepted"
+        )));
+    }
     let mut clauses = Vec::new();
     let mut rest = input;
     loop {
@@ -84,7 +91,7 @@ fn split_clauses(input: &str) -> std::result::Result<Vec<(&str, bool)>, String> 
         if let Some(quoted) = rest.strip_prefix('"') {
             let Some(end) = quoted.find('"') else {
                 let column = input.len() - rest.len();
-                return Err(format!("unbalanced quote at byte {column}"));
+                return Err(invalid(format!("unbalanced quote at byte {column}")));
             };
             clauses.push((&quoted[..end], true));
             rest = &quoted[end + 1..];
@@ -102,6 +109,10 @@ fn split_clauses(input: &str) -> std::result::Result<Vec<(&str, bool)>, String> 
 mod tests {
     use super::*;
 
+    fn parse(input: &str) -> Result<Query> {
+        Query::parse(input, &Analyzer::default())
+    }
+
     fn terms(query: &Query) -> Vec<Vec<(usize, &str)>> {
         query
             .clauses
@@ -112,7 +123,7 @@ mod tests {
 
     #[test]
     fn words_and_phrases_keep_relative_positions() {
-        let query = Query::parse("上合組織 \"Friendship Cities\" 减贫").unwrap();
+        let query = parse("上合組織 \"Friendship Cities\" 减贫").unwrap();
         assert_eq!(
             terms(&query),
             [
@@ -126,16 +137,16 @@ mod tests {
 
     #[test]
     fn same_clause_in_both_scripts_counts_once() {
-        assert_eq!(Query::parse("减贫 減貧").unwrap().clauses.len(), 1);
+        assert_eq!(parse("减贫 減貧").unwrap().clauses.len(), 1);
     }
 
     #[test]
     fn bad_queries_are_errors() {
-        assert!(matches!(Query::parse(""), Err(Error::EmptyQuery)));
-        assert!(matches!(Query::parse("  \t "), Err(Error::EmptyQuery)));
+        assert!(matches!(parse(""), Err(Error::EmptyQuery)));
+        assert!(matches!(parse("  \t "), Err(Error::EmptyQuery)));
         for bad in ["\"上海精神", "，。！", &"字".repeat(MAX_QUERY_CHARS + 1)] {
             assert!(
-                matches!(Query::parse(bad), Err(Error::InvalidQuery { .. })),
+                matches!(parse(bad), Err(Error::InvalidQuery { .. })),
                 "{bad}"
             );
         }

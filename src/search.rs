@@ -64,7 +64,7 @@ pub struct Hit {
 impl Index {
     /// Search for `query` (see [`Query::parse`] for the syntax).
     pub fn search(&self, query: &str, options: &SearchOptions) -> Result<Vec<Hit>> {
-        let query = Query::parse(query)?;
+        let query = Query::parse(query, &self.analyzer)?;
         self.search_parsed(&query, options)
     }
 
@@ -119,7 +119,7 @@ impl Index {
                 .unwrap_or_default() as u32
         };
         let text = text_of(fields.text);
-        let highlights = highlight::find(&text, clauses)
+        let highlights = highlight::find(&text, clauses, &self.analyzer)
             .ranges
             .into_iter()
             .map(|r| (r.start, r.end))

@@ -15,6 +15,7 @@
 //!
 //! **Offsets** are byte ranges of the original text, on character boundaries.
 
+pub mod dict;
 pub mod english;
 pub mod fold;
 pub mod segment;
@@ -22,13 +23,15 @@ mod tokenizer;
 
 use std::ops::Range;
 
+pub use dict::{UserDict, UserWord};
+pub use segment::Segmenter;
 pub use tokenizer::{register_tokenizers, DeclTokenizer, INDEX_TOKENIZER};
 
 use crate::cleanup::{clean, is_han};
 use unicode_normalization::char::is_combining_mark;
 
-/// Identifies everything that decides which terms a text yields. Stored in each index and
-/// compared on open: an index built with another analysis must be rebuilt, not misread.
+/// Identifies the code and tables that decide which terms a text yields; with the user
+/// dictionary's digest it makes [`Analyzer::fingerprint`].
 pub const FINGERPRINT: &str = "declsearch-analysis/1; cleanup=pinyin-artifacts+nfkc; \
 fold=opencc-t2s(ferrous-opencc 0.4); segment=jieba-rs 0.11 default dict, no hmm, search sub-words; \
 latin=lowercase+strip-diacritics+snowball-english, max 100 bytes; positions=han-char,latin-word";
@@ -69,50 +72,79 @@ fn class_of(c: char, in_word: bool) -> Class {
     }
 }
 
-/// Analyse `original` into terms ordered by position.
-pub fn analyze(original: &str, mode: Mode) -> Vec<Term> {
-    let cleaned = clean(original);
-    let chars: Vec<(usize, char)> = cleaned.text.char_indices().collect();
-    let byte_at = |i: usize| chars.get(i).map_or(cleaned.text.len(), |&(b, _)| b);
+/// The analysis: cleanup, folding, segmentation (with an optional user dictionary) and English
+/// stemming. Cheap to clone; clones share the segmenter.
+#[derive(Debug, Clone, Default)]
+pub struct Analyzer {
+    segmenter: Segmenter,
+}
 
-    let mut terms = Vec::new();
-    let mut position = 0;
-    let mut i = 0;
-    while i < chars.len() {
-        let class = class_of(chars[i].1, false);
-        let mut j = i + 1;
-        while j < chars.len() && class_of(chars[j].1, class == Class::Word) == class {
-            j += 1;
+impl Analyzer {
+    pub fn new(user_dict: Option<UserDict>) -> Analyzer {
+        Analyzer {
+            segmenter: Segmenter::with_user_dict(user_dict),
         }
-        let run = &cleaned.text[byte_at(i)..byte_at(j)];
-        match class {
-            Class::Han => {
-                let folded = fold::to_simplified(run);
-                for word in segment::segment(&folded, mode == Mode::Index) {
-                    terms.push(Term {
-                        text: word.text.to_owned(),
-                        position: position + word.chars.start,
-                        range: cleaned.origin_of(i + word.chars.start..i + word.chars.end),
-                    });
-                }
-                position += j - i;
-            }
-            Class::Word => {
-                if let Some(text) = english::word_term(run) {
-                    terms.push(Term {
-                        text,
-                        position,
-                        range: cleaned.origin_of(i..j),
-                    });
-                }
-                position += 1;
-            }
-            Class::Other => {}
-        }
-        i = j;
     }
-    terms.sort_by_key(|t| t.position);
-    terms
+
+    pub fn user_dict(&self) -> Option<&UserDict> {
+        self.segmenter.user_dict()
+    }
+
+    /// Identifies everything that decides which terms a text yields. Stored in each index
+    /// and compared on open: an index built with another analysis must be rebuilt, not
+    /// misread.
+    pub fn fingerprint(&self) -> String {
+        match self.user_dict() {
+            None => FINGERPRINT.to_owned(),
+            Some(dict) => format!("{FINGERPRINT}; user-dict={}", dict.digest()),
+        }
+    }
+
+    /// Analyse `original` into terms ordered by position.
+    pub fn analyze(&self, original: &str, mode: Mode) -> Vec<Term> {
+        let cleaned = clean(original);
+        let chars: Vec<(usize, char)> = cleaned.text.char_indices().collect();
+        let byte_at = |i: usize| chars.get(i).map_or(cleaned.text.len(), |&(b, _)| b);
+
+        let mut terms = Vec::new();
+        let mut position = 0;
+        let mut i = 0;
+        while i < chars.len() {
+            let class = class_of(chars[i].1, false);
+            let mut j = i + 1;
+            while j < chars.len() && class_of(chars[j].1, class == Class::Word) == class {
+                j += 1;
+            }
+            let run = &cleaned.text[byte_at(i)..byte_at(j)];
+            match class {
+                Class::Han => {
+                    let folded = fold::to_simplified(run);
+                    for word in self.segmenter.segment(&folded, mode == Mode::Index) {
+                        terms.push(Term {
+                            text: word.text.to_owned(),
+                            position: position + word.chars.start,
+                            range: cleaned.origin_of(i + word.chars.start..i + word.chars.end),
+                        });
+                    }
+                    position += j - i;
+                }
+                Class::Word => {
+                    if let Some(text) = english::word_term(run) {
+                        terms.push(Term {
+                            text,
+                            position,
+                            range: cleaned.origin_of(i..j),
+                        });
+                    }
+                    position += 1;
+                }
+                Class::Other => {}
+            }
+            i = j;
+        }
+        terms.sort_by_key(|t| t.position);
+        terms
+    }
 }
 
 /// Share of Han characters among the letters of `text` (after cleanup, so pinyin artifacts
@@ -138,6 +170,10 @@ pub fn han_share(text: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn analyze(text: &str, mode: Mode) -> Vec<Term> {
+        Analyzer::default().analyze(text, mode)
+    }
 
     fn texts(terms: &[Term]) -> Vec<&str> {
         terms.iter().map(|t| t.text.as_str()).collect()
@@ -194,6 +230,15 @@ mod tests {
             terms.iter().map(|t| t.position).collect::<Vec<_>>(),
             [0, 1, 2, 3]
         );
+    }
+
+    #[test]
+    fn a_user_dictionary_changes_words_and_fingerprint() {
+        let dict = UserDict::parse("上合組織\n").unwrap();
+        let analyzer = Analyzer::new(Some(dict));
+        let terms = analyzer.analyze("推動上合組織發展", Mode::Query);
+        assert_eq!(texts(&terms), ["推动", "上合组织", "发展"]);
+        assert_ne!(analyzer.fingerprint(), Analyzer::default().fingerprint());
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! Segmentation of Han runs with jieba.
 //!
 //! `Jieba::new()` decompresses and builds the default dictionary (about 95 ms and 33 MB), so a
-//! process builds it once, on the first Han run it meets: an English-only query never pays.
-//! HMM discovery of unknown words is off: it glues unknown characters to their neighbours
-//! differently in different contexts, so a query and a document would disagree on the words,
-//! while dictionary-only segmentation of an unknown name (`上合`) gives the same single
-//! characters everywhere, which phrase matching then joins.
+//! process builds it at most once per dictionary, on the first Han run it meets: an
+//! English-only query never pays. HMM discovery of unknown words is off: it glues unknown
+//! characters to their neighbours differently in different contexts, so a query and a document
+//! would disagree on the words, while dictionary-only segmentation of an unknown name (`上合`)
+//! gives the same single characters everywhere, which phrase matching then joins.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use jieba_rs::Jieba;
+
+use super::dict::UserDict;
 
 /// A Han word found by the segmenter, in characters of the run it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,26 +20,58 @@ pub struct Word<'a> {
     pub chars: std::ops::Range<usize>,
 }
 
-/// The process-wide jieba instance with its default dictionary.
-pub fn jieba() -> &'static Jieba {
+/// jieba with the default dictionary, plus a user dictionary if any; built on first use.
+#[derive(Debug, Clone, Default)]
+pub struct Segmenter {
+    user_dict: Option<Arc<UserDict>>,
+    jieba: Arc<OnceLock<Jieba>>,
+}
+
+fn default_jieba() -> &'static Jieba {
     static JIEBA: OnceLock<Jieba> = OnceLock::new();
     JIEBA.get_or_init(Jieba::new)
 }
 
-/// Words of `run`; with `sub_words`, also the dictionary words of 2 and 3 characters inside
-/// longer words (jieba's search mode), so `互利` is found inside `平等互利`.
-pub fn segment(run: &str, sub_words: bool) -> Vec<Word<'_>> {
-    let jieba = jieba();
-    let tokens = if sub_words {
-        jieba.cut_for_search(run, false)
-    } else {
-        jieba.cut(run, false)
-    };
-    tokens
-        .into_iter()
-        .map(|t| Word {
-            text: t.word,
-            chars: t.start..t.end,
-        })
-        .collect()
+impl Segmenter {
+    pub fn with_user_dict(user_dict: Option<UserDict>) -> Segmenter {
+        Segmenter {
+            user_dict: user_dict.map(Arc::new),
+            jieba: Arc::default(),
+        }
+    }
+
+    pub fn user_dict(&self) -> Option<&UserDict> {
+        self.user_dict.as_deref()
+    }
+
+    fn jieba(&self) -> &Jieba {
+        match &self.user_dict {
+            None => default_jieba(),
+            Some(dict) => self.jieba.get_or_init(|| {
+                let mut jieba = Jieba::new();
+                for w in &dict.words {
+                    jieba.add_word(&w.word, w.freq, w.tag.as_deref());
+                }
+                jieba
+            }),
+        }
+    }
+
+    /// Words of `run`; with `sub_words`, also the dictionary words of 2 and 3 characters
+    /// inside longer words (jieba's search mode), so `互利` is found inside `平等互利`.
+    pub fn segment<'a>(&self, run: &'a str, sub_words: bool) -> Vec<Word<'a>> {
+        let jieba = self.jieba();
+        let tokens = if sub_words {
+            jieba.cut_for_search(run, false)
+        } else {
+            jieba.cut(run, false)
+        };
+        tokens
+            .into_iter()
+            .map(|t| Word {
+                text: t.word,
+                chars: t.start..t.end,
+            })
+            .collect()
+    }
 }

@@ -6,7 +6,7 @@
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use super::{analyze, Mode};
+use super::{Analyzer, Mode};
 
 /// Name under which the document analyzer is registered.
 pub const INDEX_TOKENIZER: &str = "declsearch";
@@ -14,12 +14,13 @@ pub const INDEX_TOKENIZER: &str = "declsearch";
 /// tantivy adapter over [`analyze`].
 #[derive(Debug, Clone)]
 pub struct DeclTokenizer {
+    analyzer: Analyzer,
     mode: Mode,
 }
 
 impl DeclTokenizer {
-    pub fn new(mode: Mode) -> Self {
-        Self { mode }
+    pub fn new(analyzer: Analyzer, mode: Mode) -> Self {
+        Self { analyzer, mode }
     }
 }
 
@@ -33,7 +34,9 @@ impl Tokenizer for DeclTokenizer {
     type TokenStream<'a> = DeclTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> DeclTokenStream {
-        let tokens = analyze(text, self.mode)
+        let tokens = self
+            .analyzer
+            .analyze(text, self.mode)
             .into_iter()
             .map(|term| Token {
                 offset_from: term.range.start,
@@ -63,8 +66,9 @@ impl TokenStream for DeclTokenStream {
 }
 
 /// Register the analyzers an index needs; call on every open.
-pub fn register_tokenizers(index: &tantivy::Index) {
-    index
-        .tokenizers()
-        .register(INDEX_TOKENIZER, DeclTokenizer::new(Mode::Index));
+pub fn register_tokenizers(index: &tantivy::Index, analyzer: &Analyzer) {
+    index.tokenizers().register(
+        INDEX_TOKENIZER,
+        DeclTokenizer::new(analyzer.clone(), Mode::Index),
+    );
 }

@@ -6,9 +6,11 @@
 //!   gen-000001/        a complete tantivy index plus its manifest
 //! ```
 //!
-//! A build writes a new generation beside the live one and only then moves `CURRENT`, so a
-//! reader always opens a complete index, and a build that fails or is killed leaves the old
-//! one in place. Dot-files (the repository's `.gitignore`) are left alone; a folder holding
+//! A run writes a new generation beside the live one and only then moves `CURRENT`, so a
+//! reader always opens a complete index, and a run that fails or is killed leaves the old
+//! one in place. An incremental run starts its generation as a copy of the live one made of
+//! hard links (tantivy never rewrites a segment file, it only adds files), so it costs little
+//! and leaves the live generation untouched. One writer at a time: `.declsearch.lock`. Dot-files (the repository's `.gitignore`) are left alone; a folder holding
 //! anything else without `CURRENT` is not an index and is never written into.
 
 use std::fs;
@@ -18,6 +20,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 pub const CURRENT_FILE: &str = "CURRENT";
+pub const LOCK_FILE: &str = ".declsearch.lock";
 const GENERATION_PREFIX: &str = "gen-";
 
 /// What a folder given as an index holds.
@@ -124,6 +127,56 @@ pub fn publish(dir: &Path, generation: &Path) -> Result<()> {
     for (_, other) in generations(dir)? {
         if other != generation {
             let _ = fs::remove_dir_all(other);
+        }
+    }
+    Ok(())
+}
+
+/// Held while a run writes to an index; released on drop, or by the OS if the process dies.
+pub struct WriterLock {
+    _file: fs::File,
+}
+
+/// Take the writer lock of `dir` (created if needed), calling `on_wait` first if another
+/// process holds it.
+pub fn lock(dir: &Path, on_wait: impl FnOnce()) -> Result<WriterLock> {
+    fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    let path = dir.join(LOCK_FILE);
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(Error::io(&path))?;
+    let failed = |source| Error::Lock {
+        path: dir.to_path_buf(),
+        source,
+    };
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            on_wait();
+            file.lock().map_err(failed)?;
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(failed(e)),
+    }
+    Ok(WriterLock { _file: file })
+}
+
+/// Fill the empty generation folder `to` with the index files of `from`: hard links for
+/// tantivy's immutable segment files, copies of the files tantivy replaces, nothing of locks
+/// or the manifest.
+pub fn clone_generation(from: &Path, to: &Path) -> Result<()> {
+    for entry in fs::read_dir(from).map_err(Error::io(from))? {
+        let entry = entry.map_err(Error::io(from))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".lock") || name == super::manifest::MANIFEST_FILE {
+            continue;
+        }
+        let target = to.join(&name);
+        let source = entry.path();
+        if name.ends_with(".json") || fs::hard_link(&source, &target).is_err() {
+            fs::copy(&source, &target).map_err(Error::io(&target))?;
         }
     }
     Ok(())

@@ -1,41 +1,46 @@
 //! The manifest: what an index generation was built from and with.
 //!
 //! tantivy stores neither custom analyzers nor where its documents came from. The manifest
-//! records the analysis fingerprint (an index is only read by the analysis that wrote it) and
-//! every source file, so later runs can tell what changed.
+//! records the analysis fingerprint and user dictionary (an index is only read by the analysis
+//! that wrote it, and searches reuse its dictionary) and every source file with its content
+//! hash, so the next run can tell what was added, changed or removed.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::UserDict;
 use crate::error::{Error, Result};
 
 /// File name of the manifest inside a generation folder.
 pub const MANIFEST_FILE: &str = "declsearch-manifest.json";
 
 /// Version of the manifest and index layout.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     pub format: u32,
-    /// [`crate::analysis::FINGERPRINT`] of the analysis that built the index.
+    /// [`crate::analysis::Analyzer::fingerprint`] of the analysis that built the index.
     pub analysis: String,
-    /// The corpus paths the index was built from.
+    /// The user dictionary the analysis used, if any.
+    #[serde(default)]
+    pub user_dict: Option<UserDict>,
+    /// The corpus paths of the last run.
     pub corpus: Vec<PathBuf>,
-    pub files: Vec<FileEntry>,
-    pub documents: u64,
-    pub passages: u64,
+    /// Indexed files by key ([`crate::corpus::CorpusFile::key`]).
+    pub files: BTreeMap<String, FileEntry>,
 }
 
 /// One indexed source file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileEntry {
-    /// Path relative to its corpus root.
-    pub path: String,
-    pub doc: String,
+    /// xxh3-128 of the file's bytes, hex.
+    pub hash: String,
     pub bytes: u64,
-    pub passages: u32,
+    pub documents: u64,
+    pub passages: u64,
 }
 
 impl Manifest {
@@ -49,5 +54,13 @@ impl Manifest {
         let path = generation.join(MANIFEST_FILE);
         let json = serde_json::to_vec_pretty(self).expect("a manifest serialises");
         super::layout::write_durably(&path, &json)
+    }
+
+    pub fn documents(&self) -> u64 {
+        self.files.values().map(|f| f.documents).sum()
+    }
+
+    pub fn passages(&self) -> u64 {
+        self.files.values().map(|f| f.passages).sum()
     }
 }

@@ -1,147 +1,85 @@
-//! The on-disk index: building it from a corpus and opening it for search.
+//! The on-disk index: keeping it in step with a corpus ([`Index::update`]) and opening it.
 
 mod layout;
 mod manifest;
 mod schema;
+mod update;
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
-use tantivy::{doc, IndexReader, ReloadPolicy};
+use tantivy::{IndexReader, ReloadPolicy};
 
-use crate::analysis::{register_tokenizers, FINGERPRINT};
-use crate::corpus;
+use crate::analysis::{register_tokenizers, Analyzer};
 use crate::error::{Error, Result};
 pub use layout::DirState;
 pub use manifest::{FileEntry, Manifest, FORMAT};
 pub use schema::Fields;
+pub use update::{Observer, Silent, UpdateOptions, UpdateReport};
 
 /// An opened index, ready to search.
 pub struct Index {
     pub(crate) dir: PathBuf,
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
+    pub(crate) analyzer: Analyzer,
     manifest: Manifest,
 }
-
-/// What a build did.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct BuildReport {
-    pub documents: u64,
-    pub passages: u64,
-    pub seconds: f64,
-}
-
-const WRITER_BYTES_PER_THREAD: usize = 64 << 20;
 
 impl Index {
     /// Open the index in `dir`.
     ///
     /// Fails with [`Error::NotAnIndex`] if `dir` holds no index, and with
-    /// [`Error::IncompatibleIndex`] if the index was built by another analysis.
+    /// [`Error::IncompatibleIndex`] if the index was built by another analysis. A reindex
+    /// that publishes a new generation while this opens is not an error: the open retries
+    /// on the new one.
     pub fn open(dir: &Path) -> Result<Index> {
-        match layout::inspect(dir)? {
-            DirState::Live(generation) => Self::open_generation(dir, &generation),
-            DirState::Empty => Err(Error::NotAnIndex {
-                path: dir.to_path_buf(),
-                reason: "no index has been built there yet".into(),
-            }),
+        let mut attempts = 0;
+        loop {
+            let generation = match layout::inspect(dir)? {
+                DirState::Live(generation) => generation,
+                DirState::Empty => {
+                    return Err(Error::NotAnIndex {
+                        path: dir.to_path_buf(),
+                        reason: "no index has been built there yet".into(),
+                    })
+                }
+            };
+            match Self::open_generation(dir, &generation) {
+                Ok(index) => return Ok(index),
+                Err(err) => {
+                    attempts += 1;
+                    let moved_on = layout::inspect(dir)
+                        .is_ok_and(|now| now != DirState::Live(generation.clone()));
+                    if !moved_on || attempts >= 5 {
+                        return Err(err);
+                    }
+                }
+            }
         }
     }
 
-    /// Open the index in `dir`, first building it from `corpus` if there is none yet.
-    /// Returns the build's report when it built one.
-    pub fn open_or_build(dir: &Path, corpus: &[PathBuf]) -> Result<(Index, Option<BuildReport>)> {
+    /// Open the index in `dir`, first indexing `corpus` if there is none yet. Returns the
+    /// run's report when it indexed.
+    pub fn open_or_build(dir: &Path, corpus: &[PathBuf]) -> Result<(Index, Option<UpdateReport>)> {
         match layout::inspect(dir)? {
-            DirState::Live(generation) => Ok((Self::open_generation(dir, &generation)?, None)),
+            DirState::Live(_) => Ok((Self::open(dir)?, None)),
             DirState::Empty => {
-                let report = Self::build(dir, corpus)?;
+                let report = Self::update(dir, corpus, &UpdateOptions::default(), &Silent)?;
                 Ok((Self::open(dir)?, Some(report)))
             }
         }
     }
 
-    /// Build a fresh index of `corpus` (folders or files) in `dir` and make it the live one.
-    /// The corpus is read completely before anything is written, so a bad file leaves an
-    /// existing index untouched.
-    pub fn build(dir: &Path, corpus: &[PathBuf]) -> Result<BuildReport> {
-        let started = Instant::now();
-        layout::inspect(dir)?;
-        let mut sources = Vec::new();
-        for root in corpus {
-            sources.extend(corpus::load(root)?);
-        }
-
-        let generation = layout::create_generation(dir)?;
-        let (schema, fields) = Fields::schema();
-        let index = tantivy::Index::create_in_dir(&generation, schema)
-            .map_err(Error::tantivy(&generation))?;
-        register_tokenizers(&index);
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-        let mut writer: tantivy::IndexWriter = index
-            .writer_with_num_threads(threads, threads * WRITER_BYTES_PER_THREAD)
-            .map_err(Error::tantivy(&generation))?;
-
-        let mut files = Vec::with_capacity(sources.len());
-        let mut passages = 0u64;
-        for source in &sources {
-            for passage in &source.passages {
-                writer
-                    .add_document(doc!(
-                        fields.doc => source.doc.as_str(),
-                        fields.source => source.relative.as_str(),
-                        fields.passage => u64::from(passage.number),
-                        fields.line => u64::from(passage.line),
-                        fields.lang => passage.lang.as_str(),
-                        fields.text => passage.text.as_str(),
-                    ))
-                    .map_err(Error::tantivy(&generation))?;
-            }
-            passages += source.passages.len() as u64;
-            files.push(FileEntry {
-                path: source.relative.clone(),
-                doc: source.doc.clone(),
-                bytes: source.bytes,
-                passages: source.passages.len() as u32,
-            });
-        }
-        writer.commit().map_err(Error::tantivy(&generation))?;
-        writer
-            .wait_merging_threads()
-            .map_err(Error::tantivy(&generation))?;
-
-        let manifest = Manifest {
-            format: FORMAT,
-            analysis: FINGERPRINT.to_owned(),
-            corpus: corpus.to_vec(),
-            documents: files.len() as u64,
-            passages,
-            files,
-        };
-        manifest.write(&generation)?;
-        layout::publish(dir, &generation)?;
-        Ok(BuildReport {
-            documents: manifest.documents,
-            passages,
-            seconds: started.elapsed().as_secs_f64(),
-        })
-    }
-
     fn open_generation(dir: &Path, generation: &Path) -> Result<Index> {
         let manifest = Manifest::read(generation)?;
-        if manifest.format != FORMAT || manifest.analysis != FINGERPRINT {
-            return Err(Error::IncompatibleIndex {
-                path: dir.to_path_buf(),
-                found: format!("format {}; {}", manifest.format, manifest.analysis),
-                expected: format!("format {FORMAT}; {FINGERPRINT}"),
-            });
-        }
+        let analyzer = Analyzer::new(manifest.user_dict.clone());
+        check_compatible(dir, &manifest, &analyzer)?;
         let index = tantivy::Index::open_in_dir(generation).map_err(Error::tantivy(generation))?;
         let fields = Fields::of(&index.schema()).ok_or_else(|| Error::NotAnIndex {
             path: dir.to_path_buf(),
             reason: "its schema lacks declsearch's fields".into(),
         })?;
-        register_tokenizers(&index);
+        register_tokenizers(&index, &analyzer);
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -151,6 +89,7 @@ impl Index {
             dir: dir.to_path_buf(),
             reader,
             fields,
+            analyzer,
             manifest,
         })
     }
@@ -164,4 +103,21 @@ impl Index {
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
     }
+
+    /// The analysis the index was built with (its user dictionary included).
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+}
+
+fn check_compatible(dir: &Path, manifest: &Manifest, analyzer: &Analyzer) -> Result<()> {
+    let expected = analyzer.fingerprint();
+    if manifest.format != FORMAT || manifest.analysis != expected {
+        return Err(Error::IncompatibleIndex {
+            path: dir.to_path_buf(),
+            found: format!("format {}; {}", manifest.format, manifest.analysis),
+            expected: format!("format {FORMAT}; {expected}"),
+        });
+    }
+    Ok(())
 }

@@ -4,13 +4,14 @@
 //! 0 when something matched, 1 when nothing did, 2 on any error.
 
 mod output;
+mod progress;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use declsearch::{Index, Lang, SearchOptions};
+use declsearch::{Index, Lang, SearchOptions, UpdateOptions, UpdateReport, UserDict};
 
 #[derive(Parser)]
 #[command(
@@ -28,7 +29,8 @@ enum Command {
     /// Search the index; builds it from the corpus first when there is none yet.
     #[command(after_help = QUERY_HELP)]
     Search(SearchArgs),
-    /// Build the index from the corpus, replacing the existing one atomically.
+    /// Bring the index in step with the corpus: index added and changed files, drop removed
+    /// ones, leave the rest.
     Index(IndexArgs),
 }
 
@@ -66,17 +68,33 @@ struct SearchArgs {
 }
 
 #[derive(clap::Args)]
+#[command(after_help = INDEX_HELP)]
 struct IndexArgs {
-    /// Corpus folder or file; may be repeated.
+    /// Corpus folder (walked recursively) or file; may be repeated.
     #[arg(long, default_value = "corpus")]
     corpus: Vec<PathBuf>,
     /// Index folder.
     #[arg(long, default_value = "index")]
     index: PathBuf,
+    /// Rebuild from scratch in a new generation, swapped in atomically.
+    #[arg(long)]
+    full: bool,
+    /// User dictionary (jieba format: `word [freq [tag]]` a line). Recorded in the index:
+    /// later runs and searches use it without the flag. Changing it needs --full.
+    #[arg(long, value_name = "FILE")]
+    dict: Option<PathBuf>,
     /// Print the summary as one JSON object on stdout.
     #[arg(long)]
     json: bool,
 }
+
+const INDEX_HELP: &str = "\
+Formats: .txt, .md, .html/.htm, .jsonl (id, text, title?, lang?), .tsv with a header (id or
+key columns; a text column or language columns such as zh and en). A language tag before the
+extension (x.en.txt, x.zh-Hant.md) sets the language. Other files are skipped with a warning.
+
+Exit codes: 0 done, 2 error; also 2 when a file could not be read or parsed (it is named, its
+previous version stays indexed, and everything else is committed).";
 
 #[derive(Clone, Copy, ValueEnum)]
 enum ColorWhen {
@@ -89,15 +107,24 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
     s.parse()
 }
 
+/// How a command ended, short of an error.
+enum Outcome {
+    Matched,
+    NoMatch,
+    /// Done, but some input failed and was named on stderr.
+    PartlyFailed,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Search(args) => search(args),
-        Command::Index(args) => index(args).map(|()| true),
+        Command::Index(args) => index(args),
     };
     match outcome {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
+        Ok(Outcome::Matched) => ExitCode::SUCCESS,
+        Ok(Outcome::NoMatch) => ExitCode::from(1),
+        Ok(Outcome::PartlyFailed) => ExitCode::from(2),
         Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("declsearch: error: {err:#}");
@@ -106,10 +133,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// Returns whether anything matched.
-fn search(args: SearchArgs) -> anyhow::Result<bool> {
-    declsearch::Query::parse(&args.query)?;
-    let index = open_or_build(&args.index, &args.corpus)?;
+fn search(args: SearchArgs) -> anyhow::Result<Outcome> {
+    declsearch::Query::check_syntax(&args.query)?;
+    let Some(index) = open_or_build(&args.index, &args.corpus)? else {
+        return Ok(Outcome::PartlyFailed);
+    };
     let options = SearchOptions {
         limit: args.limit as usize,
         lang: args.lang,
@@ -122,37 +150,81 @@ fn search(args: SearchArgs) -> anyhow::Result<bool> {
     } else {
         output::human(&hits, args.color.into())?;
     }
-    Ok(!hits.is_empty())
+    Ok(if hits.is_empty() {
+        Outcome::NoMatch
+    } else {
+        Outcome::Matched
+    })
 }
 
-fn open_or_build(dir: &Path, corpus: &Path) -> anyhow::Result<Index> {
+/// The index, built first if there is none; `None` if building it met files that failed
+/// (named on stderr; the next search uses what was indexed).
+fn open_or_build(dir: &Path, corpus: &Path) -> anyhow::Result<Option<Index>> {
     let (index, report) = Index::open_or_build(dir, &[corpus.to_path_buf()])?;
     if let Some(report) = report {
         eprintln!(
-            "declsearch: built the index in {} from {}: {} passages of {} documents in {:.2} s",
+            "declsearch: built the index in {} from {}",
             dir.display(),
-            corpus.display(),
-            report.passages,
-            report.documents,
-            report.seconds
+            corpus.display()
         );
+        report_skipped(&report);
+        eprintln!("{}", summary(&report));
+        if report.has_failures() {
+            return Ok(None);
+        }
     }
-    Ok(index)
+    Ok(Some(index))
 }
 
-fn index(args: IndexArgs) -> anyhow::Result<()> {
-    let report = Index::build(&args.index, &args.corpus)?;
-    eprintln!(
-        "declsearch: indexed {} passages of {} documents into {} in {:.2} s",
-        report.passages,
-        report.documents,
-        args.index.display(),
-        report.seconds
-    );
+fn index(args: IndexArgs) -> anyhow::Result<Outcome> {
+    let user_dict = match &args.dict {
+        Some(path) => Some(UserDict::read(path)?),
+        None => None,
+    };
+    let options = UpdateOptions {
+        full: args.full,
+        user_dict,
+    };
+    let bar = progress::Bar::new();
+    let report = Index::update(&args.index, &args.corpus, &options, &bar);
+    bar.finish();
+    let report = report?;
+    report_skipped(&report);
+    eprintln!("{}", summary(&report));
     if args.json {
         output::json_line(&report)?;
     }
-    Ok(())
+    Ok(if report.has_failures() {
+        Outcome::PartlyFailed
+    } else {
+        Outcome::Matched
+    })
+}
+
+fn report_skipped(report: &UpdateReport) {
+    for skipped in &report.skipped_files {
+        let kind = if skipped.failed { "error" } else { "warning" };
+        eprintln!(
+            "declsearch: {kind}: skipped {}: {}",
+            skipped.path.display(),
+            skipped.reason
+        );
+    }
+}
+
+fn summary(report: &UpdateReport) -> String {
+    format!(
+        "declsearch: {} added, {} updated, {} removed, {} unchanged, {} skipped; \
+         the index holds {} passages of {} documents ({:.2} s)",
+        report.added,
+        report.updated,
+        report.removed,
+        report.unchanged,
+        report.skipped,
+        report.passages,
+        report.documents,
+        report.seconds
+    )
 }
 
 impl From<ColorWhen> for anstream::ColorChoice {

@@ -1,0 +1,85 @@
+//! `.jsonl`: one document per line, `{"id": ..., "text": ..., "title"?: ..., "lang"?: ...}`.
+//!
+//! `id` may be a string or a number. `title` is accepted and not indexed (titles of the
+//! evaluation sets are English slugs even for Chinese records). `lang` takes a language tag.
+
+use serde::Deserialize;
+
+use super::{lang_of_tag, record_passages, Document};
+
+#[derive(Deserialize)]
+struct Record {
+    id: serde_json::Value,
+    text: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    title: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+pub fn documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
+    let mut documents = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line_number = i + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record: Record = serde_json::from_str(line)
+            .map_err(|e| (line_number, format!("not a record with id and text: {e}")))?;
+        let id = match record.id {
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Number(n) => n.to_string(),
+            other => return Err((line_number, format!("id {other} is not a string or number"))),
+        };
+        let lang = match record.lang.as_deref() {
+            None => None,
+            Some(tag) => Some(
+                lang_of_tag(tag)
+                    .ok_or_else(|| (line_number, format!("unknown lang {tag:?}: use zh or en")))?,
+            ),
+        };
+        documents.push(Document {
+            id,
+            passages: record_passages(&record.text, line_number, lang),
+        });
+    }
+    Ok(documents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::passage::Lang;
+
+    #[test]
+    fn records_become_documents() {
+        let text = "{\"id\":\"p0\",\"title\":\"T\",\"text\":\"黑豹队的防守\"}\n\n{\"id\":7,\"text\":\"a\\n\\nb\",\"lang\":\"en\"}\n";
+        let docs = documents(text).unwrap();
+        assert_eq!(docs[0].id, "p0");
+        assert_eq!(docs[0].passages[0].lang, Lang::Zh);
+        assert_eq!(docs[1].id, "7");
+        let lines: Vec<_> = docs[1]
+            .passages
+            .iter()
+            .map(|p| (p.number, p.line, p.lang))
+            .collect();
+        assert_eq!(lines, [(1, 3, Lang::En), (2, 3, Lang::En)]);
+    }
+
+    #[test]
+    fn a_bad_record_names_its_line() {
+        assert_eq!(
+            documents("{\"id\":1,\"text\":\"x\"}\n{\"id\":2}")
+                .unwrap_err()
+                .0,
+            2
+        );
+        assert_eq!(
+            documents("{\"id\":1,\"text\":\"x\",\"lang\":\"fr\"}")
+                .unwrap_err()
+                .0,
+            1
+        );
+    }
+}

@@ -1,0 +1,285 @@
+//! Corpus loading: which files a corpus holds, and the documents and passages in each.
+//!
+//! A corpus path is a folder, walked recursively in name order (hidden entries skipped), or a
+//! single file. Formats, by extension:
+//!
+//! | extension | documents | passages |
+//! |---|---|---|
+//! | `.txt` | the file | paragraphs (blank-line separated), or lines if it has no blank lines |
+//! | `.md`, `.markdown` | the file, markup stripped | paragraphs; a heading starts one |
+//! | `.html`, `.htm` | the file's text, scripts and styles dropped | block elements |
+//! | `.jsonl` | one per record: `id`, `text`, optional `title` and `lang` | paragraphs of `text` |
+//! | `.tsv` | one per row and text column (`text`, or language columns `zh`, `en`, …) | paragraphs of the cell |
+//!
+//! A language tag before the extension (`x.en.txt`, `x.zh-Hant.md`) sets the language of
+//! every passage; otherwise it is detected per passage. Other files are skipped and reported.
+
+mod html;
+mod jsonl;
+mod markdown;
+mod tsv;
+
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::error::{Error, Result};
+use crate::passage::{split_passages, Lang, Passage};
+
+/// A document: what a search hit names, with its passages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// Document id: the file's path under its corpus root without extension and language
+    /// tag, or the record id of a `.jsonl` or `.tsv` record.
+    pub id: String,
+    pub passages: Vec<Passage>,
+}
+
+/// A file of a corpus, found but not yet read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorpusFile {
+    /// Where to read it.
+    pub path: PathBuf,
+    /// Stable key of the file in the index: the corpus root as given joined with the path
+    /// under it.
+    pub key: String,
+    /// Path under its corpus root, `/`-separated (the file name for a single-file root).
+    pub relative: String,
+    pub format: Format,
+}
+
+/// A file left out of the index, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub reason: String,
+    /// A file that should have been indexed but could not be (unreadable, undecodable,
+    /// malformed), as opposed to one of a format declsearch does not read.
+    pub failed: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Markdown,
+    Html,
+    JsonLines,
+    Tsv,
+}
+
+impl Format {
+    pub fn of(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "txt" => Format::Text,
+            "md" | "markdown" => Format::Markdown,
+            "html" | "htm" => Format::Html,
+            "jsonl" => Format::JsonLines,
+            "tsv" => Format::Tsv,
+            _ => return None,
+        })
+    }
+}
+
+/// The files of the corpus `roots`, in order, and the files skipped. A root that does not
+/// exist is an error; anything wrong below a root is a skipped file.
+pub fn list(roots: &[PathBuf]) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    for root in roots {
+        let meta = std::fs::metadata(root).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => Error::CorpusMissing(root.clone()),
+            _ => Error::io(root)(source),
+        })?;
+        let root_key = root.to_string_lossy().trim_end_matches('/').to_owned();
+        if meta.is_file() {
+            let relative = root
+                .file_name()
+                .map_or_else(|| root_key.clone(), |n| n.to_string_lossy().into_owned());
+            match Format::of(root) {
+                Some(format) => files.push(CorpusFile {
+                    path: root.clone(),
+                    key: root_key,
+                    relative,
+                    format,
+                }),
+                None => skipped.push(unsupported(root)),
+            }
+            continue;
+        }
+        let walker = WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in walker {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    skipped.push(Skipped {
+                        path: e.path().unwrap_or(root).to_path_buf(),
+                        reason: e.to_string(),
+                        failed: true,
+                    });
+                    continue;
+                }
+            };
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let path = entry.path();
+            let Some(format) = Format::of(path) else {
+                skipped.push(unsupported(path));
+                continue;
+            };
+            let relative = path
+                .strip_prefix(root)
+                .unwrap_or(path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            files.push(CorpusFile {
+                path: path.to_path_buf(),
+                key: format!("{root_key}/{relative}"),
+                relative,
+                format,
+            });
+        }
+    }
+    Ok((files, skipped))
+}
+
+fn unsupported(path: &Path) -> Skipped {
+    Skipped {
+        path: path.to_path_buf(),
+        reason: "not a format declsearch reads (.txt .md .html .htm .jsonl .tsv)".into(),
+        failed: false,
+    }
+}
+
+impl CorpusFile {
+    /// The documents of this file, from its bytes.
+    pub fn documents(&self, bytes: Vec<u8>) -> Result<Vec<Document>> {
+        let text = decode(&self.path, bytes)?;
+        let (stem, tag) = split_name(&self.relative);
+        let malformed = |line: usize, reason: String| Error::Malformed {
+            path: self.path.clone(),
+            line,
+            reason,
+        };
+        let mut documents = match self.format {
+            Format::Text => vec![Document {
+                id: stem,
+                passages: split_passages(&text),
+            }],
+            Format::Markdown => vec![Document {
+                id: stem,
+                passages: markdown::passages(&text),
+            }],
+            Format::Html => vec![Document {
+                id: stem,
+                passages: html::passages(&text),
+            }],
+            Format::JsonLines => jsonl::documents(&text).map_err(|(l, r)| malformed(l, r))?,
+            Format::Tsv => tsv::documents(&text).map_err(|(l, r)| malformed(l, r))?,
+        };
+        if let Some(lang) = tag {
+            for passage in documents.iter_mut().flat_map(|d| d.passages.iter_mut()) {
+                passage.lang = lang;
+            }
+        }
+        documents.retain(|d| !d.passages.is_empty());
+        Ok(documents)
+    }
+}
+
+/// Document id and language tag from a relative path: `a/x.zh-Hant.md` is (`a/x`, zh).
+fn split_name(relative: &str) -> (String, Option<Lang>) {
+    let (dir, name) = match relative.rsplit_once('/') {
+        Some((dir, name)) => (Some(dir), name),
+        None => (None, relative),
+    };
+    let mut stem = match name.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem,
+        _ => name,
+    };
+    let mut tag = None;
+    if let Some((base, last)) = stem.rsplit_once('.') {
+        if let Some(lang) = lang_of_tag(last).filter(|_| !base.is_empty()) {
+            tag = Some(lang);
+            stem = base;
+        }
+    }
+    let id = match dir {
+        Some(dir) => format!("{dir}/{stem}"),
+        None => stem.to_owned(),
+    };
+    (id, tag)
+}
+
+/// The language a tag names: `en`, `eng`, `en-GB`, `zh`, `cmn`, `zh-Hant`, `zh_hans`, ...
+pub fn lang_of_tag(tag: &str) -> Option<Lang> {
+    let tag = tag.to_ascii_lowercase().replace('_', "-");
+    let primary = tag.split('-').next().unwrap_or_default();
+    match primary {
+        "en" | "eng" | "english" => Some(Lang::En),
+        "zh" | "cmn" | "zho" | "chi" | "chinese" => Some(Lang::Zh),
+        _ => None,
+    }
+}
+
+/// UTF-8 text without a byte-order mark, or an error naming the line of the first bad byte.
+pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<String> {
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let line = 1 + e.as_bytes()[..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        Error::NotUtf8 {
+            path: path.to_path_buf(),
+            line,
+            offset,
+        }
+    })?;
+    if text.starts_with('\u{feff}') {
+        text.drain(..3);
+    }
+    Ok(text)
+}
+
+/// Passages of a record's text, all on the record's line, in the record's language if given.
+fn record_passages(text: &str, line: usize, lang: Option<Lang>) -> Vec<Passage> {
+    let mut passages = split_passages(text);
+    for passage in &mut passages {
+        passage.line = line as u32;
+        if let Some(lang) = lang {
+            passage.lang = lang;
+        }
+    }
+    passages
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_give_document_ids_and_language_tags() {
+        assert_eq!(
+            split_name("a/udhr.en.txt"),
+            ("a/udhr".into(), Some(Lang::En))
+        );
+        assert_eq!(
+            split_name("udhr.zh-Hant.md"),
+            ("udhr".into(), Some(Lang::Zh))
+        );
+        assert_eq!(
+            split_name("xquad-zh.corpus.jsonl"),
+            ("xquad-zh.corpus".into(), None)
+        );
+        assert_eq!(split_name("v1.2.txt"), ("v1.2".into(), None));
+        assert_eq!(split_name("en.txt"), ("en".into(), None));
+    }
+}

@@ -1,0 +1,134 @@
+//! `.tsv` with a header row.
+//!
+//! The id is the `id` column, or else the leading columns before the first text column joined
+//! with `:` (`pcode article zh en` gives `A0000001:3`). Text comes from a `text` column, or
+//! from language-named columns (`zh`, `en`, `zh_hant`, ...), each making a document of its
+//! language. When two columns share a language (`zh_hant`, `zh_hans`), their documents' ids
+//! carry the column name: `3#zh_hant`.
+
+use super::{lang_of_tag, record_passages, Document};
+use crate::passage::Lang;
+
+struct TextColumn {
+    index: usize,
+    lang: Option<Lang>,
+    suffix: Option<String>,
+}
+
+pub fn documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
+    let mut lines = text.lines().enumerate();
+    let Some((_, header)) = lines.find(|(_, l)| !l.trim().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let names: Vec<&str> = header.split('\t').map(str::trim).collect();
+    let mut columns: Vec<TextColumn> = names
+        .iter()
+        .enumerate()
+        .filter_map(|(index, name)| {
+            if name.eq_ignore_ascii_case("text") {
+                Some(TextColumn {
+                    index,
+                    lang: None,
+                    suffix: None,
+                })
+            } else {
+                lang_of_tag(name).map(|lang| TextColumn {
+                    index,
+                    lang: Some(lang),
+                    suffix: None,
+                })
+            }
+        })
+        .collect();
+    let Some(first_text) = columns.first().map(|c| c.index) else {
+        return Err((
+            1,
+            "the header has no text column (text, zh, en, ...)".into(),
+        ));
+    };
+    for i in 0..columns.len() {
+        if columns.iter().filter(|c| c.lang == columns[i].lang).count() > 1 {
+            columns[i].suffix = Some(names[columns[i].index].to_owned());
+        }
+    }
+    let id_columns: Vec<usize> = match names.iter().position(|n| n.eq_ignore_ascii_case("id")) {
+        Some(id) => vec![id],
+        None if first_text > 0 => (0..first_text).collect(),
+        None => return Err((1, "no id column and no key columns before the text".into())),
+    };
+
+    let mut documents = Vec::new();
+    for (i, line) in lines {
+        let line_number = i + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cells: Vec<&str> = line.split('\t').collect();
+        if cells.len() != names.len() {
+            return Err((
+                line_number,
+                format!(
+                    "{} fields where the header has {}",
+                    cells.len(),
+                    names.len()
+                ),
+            ));
+        }
+        let id = id_columns
+            .iter()
+            .map(|&c| cells[c].trim())
+            .collect::<Vec<_>>()
+            .join(":");
+        for column in &columns {
+            let passages = record_passages(cells[column.index], line_number, column.lang);
+            if passages.is_empty() {
+                continue;
+            }
+            let id = match &column.suffix {
+                Some(suffix) => format!("{id}#{suffix}"),
+                None => id.clone(),
+            };
+            documents.push(Document { id, passages });
+        }
+    }
+    Ok(documents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(docs: &[Document]) -> Vec<(String, u32, Lang)> {
+        docs.iter()
+            .map(|d| (d.id.clone(), d.passages[0].line, d.passages[0].lang))
+            .collect()
+    }
+
+    #[test]
+    fn key_columns_and_language_columns() {
+        let text = "pcode\tarticle\tzh\ten\nA01\t1\t中華民國之主權\tThe sovereignty\nA01\t2\t\tOnly English\n";
+        assert_eq!(
+            summary(&documents(text).unwrap()),
+            [
+                ("A01:1".into(), 2, Lang::Zh),
+                ("A01:1".into(), 2, Lang::En),
+                ("A01:2".into(), 3, Lang::En),
+            ]
+        );
+    }
+
+    #[test]
+    fn shared_languages_carry_the_column_and_id_columns_win() {
+        let text = "article\tzh_hant\tzh_hans\ten\n1\t人權\t人权\tRights\n";
+        let ids: Vec<_> = documents(text).unwrap().into_iter().map(|d| d.id).collect();
+        assert_eq!(ids, ["1#zh_hant", "1#zh_hans", "1"]);
+        let text = "title\tid\ttext\nT\tx9\t內容\n";
+        assert_eq!(documents(text).unwrap()[0].id, "x9");
+    }
+
+    #[test]
+    fn bad_rows_and_headers_name_their_line() {
+        assert_eq!(documents("id\ttext\n1\ta\n2\n").unwrap_err().0, 3);
+        assert_eq!(documents("a\tb\n1\t2\n").unwrap_err().0, 1);
+    }
+}

@@ -1,0 +1,398 @@
+//! Reindexing: keep an index in step with a corpus that changes.
+//!
+//! Every file is read and hashed (xxh3-128); the manifest of the live generation says what it
+//! held. Added files are indexed, changed ones replaced, removed ones deleted, unchanged ones
+//! left alone, all in one tantivy commit in a new generation that is published at the end. A
+//! run that finds nothing changed writes nothing. `full` builds the new generation from
+//! scratch instead of from a copy of the live one.
+//!
+//! A file that cannot be read or decoded is reported and skipped; its previous version, if
+//! the index had one, stays (carried over from the old generation in a full run).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use serde::Serialize;
+use tantivy::collector::DocSetCollector;
+use tantivy::query::TermQuery;
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{doc, IndexWriter, TantivyDocument, Term};
+use xxhash_rust::xxh3::xxh3_128;
+
+use super::{check_compatible, layout, DirState, Fields, FileEntry, Index, Manifest, FORMAT};
+use crate::analysis::{register_tokenizers, Analyzer, UserDict};
+use crate::corpus::{self, CorpusFile, Document, Skipped};
+use crate::error::{Error, Result};
+
+/// How to reindex.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateOptions {
+    /// Rebuild from scratch rather than update the live generation.
+    pub full: bool,
+    /// A user dictionary for segmentation; without one, the index's recorded one is kept.
+    /// Changing it needs `full`.
+    pub user_dict: Option<UserDict>,
+}
+
+/// What a reindex did. Serialises to the `declsearch index --json` summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UpdateReport {
+    pub added: u64,
+    pub updated: u64,
+    pub removed: u64,
+    pub unchanged: u64,
+    /// Files left out: unsupported formats and files that failed.
+    pub skipped: u64,
+    /// Documents in the index after the run.
+    pub documents: u64,
+    /// Passages in the index after the run.
+    pub passages: u64,
+    pub seconds: f64,
+    /// Each skipped file and why.
+    #[serde(skip)]
+    pub skipped_files: Vec<Skipped>,
+}
+
+impl UpdateReport {
+    /// Whether a file that should have been indexed failed (the CLI then exits 2).
+    pub fn has_failures(&self) -> bool {
+        self.skipped_files.iter().any(|s| s.failed)
+    }
+}
+
+/// Hears about a reindex as it runs (the CLI draws a progress bar).
+pub trait Observer: Sync {
+    /// Another process holds the writer lock; the run waits for it.
+    fn waiting_for_lock(&self, _dir: &Path) {}
+    /// Reading starts: this many files of this many bytes.
+    fn reading(&self, _files: u64, _bytes: u64) {}
+    /// One more file read, of this many bytes.
+    fn read(&self, _bytes: u64) {}
+    /// Indexing starts: this many passages to add.
+    fn indexing(&self, _passages: u64) {}
+    /// One more passage added.
+    fn indexed(&self) {}
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+impl Observer for Silent {}
+
+/// What reading one file gave.
+enum Outcome {
+    Unchanged(FileEntry),
+    Changed {
+        entry: FileEntry,
+        documents: Vec<Document>,
+    },
+    Failed(Error),
+}
+
+const WRITER_BYTES_PER_THREAD: usize = 64 << 20;
+
+impl Index {
+    /// Bring the index in `dir` in step with `corpus` (folders or files); see the module docs.
+    pub fn update(
+        dir: &Path,
+        corpus: &[PathBuf],
+        options: &UpdateOptions,
+        observer: &dyn Observer,
+    ) -> Result<UpdateReport> {
+        let started = Instant::now();
+        layout::inspect(dir)?;
+        let _lock = layout::lock(dir, || observer.waiting_for_lock(dir))?;
+        let live = match layout::inspect(dir)? {
+            DirState::Live(generation) => Some(generation),
+            DirState::Empty => None,
+        };
+        let previous = match &live {
+            Some(generation) => match Manifest::read(generation) {
+                Ok(manifest) => Some(manifest),
+                Err(_) if options.full => None,
+                Err(err) => return Err(err),
+            },
+            None => None,
+        };
+        let user_dict = options
+            .user_dict
+            .clone()
+            .or_else(|| previous.as_ref().and_then(|m| m.user_dict.clone()));
+        let analyzer = Analyzer::new(user_dict);
+        if let (Some(manifest), false) = (&previous, options.full) {
+            check_compatible(dir, manifest, &analyzer)?;
+        }
+        let old_files = previous.map(|m| m.files).unwrap_or_default();
+
+        let (files, mut skipped_files) = corpus::list(corpus)?;
+        let outcomes = read_all(&files, &old_files, options.full, observer);
+
+        let mut report = UpdateReport {
+            added: 0,
+            updated: 0,
+            removed: 0,
+            unchanged: 0,
+            skipped: 0,
+            documents: 0,
+            passages: 0,
+            seconds: 0.0,
+            skipped_files: Vec::new(),
+        };
+        let mut entries: BTreeMap<String, FileEntry> = BTreeMap::new();
+        let mut to_delete: Vec<&str> = Vec::new();
+        let mut to_add: Vec<(&CorpusFile, Vec<Document>)> = Vec::new();
+        let mut to_carry: Vec<&str> = Vec::new();
+        for (file, outcome) in files.iter().zip(outcomes) {
+            let old = old_files.get(&file.key);
+            match outcome {
+                Outcome::Unchanged(entry) => {
+                    report.unchanged += 1;
+                    entries.insert(file.key.clone(), entry);
+                }
+                Outcome::Changed { entry, documents } => {
+                    match old {
+                        Some(old) if old.hash == entry.hash => report.unchanged += 1,
+                        Some(_) => report.updated += 1,
+                        None => report.added += 1,
+                    }
+                    if old.is_some() {
+                        to_delete.push(&file.key);
+                    }
+                    entries.insert(file.key.clone(), entry);
+                    to_add.push((file, documents));
+                }
+                Outcome::Failed(err) => {
+                    skipped_files.push(Skipped {
+                        path: file.path.clone(),
+                        reason: err.to_string(),
+                        failed: true,
+                    });
+                    if let Some(old) = old {
+                        entries.insert(file.key.clone(), old.clone());
+                        to_carry.push(&file.key);
+                    }
+                }
+            }
+        }
+        for key in old_files.keys() {
+            if !entries.contains_key(key) {
+                report.removed += 1;
+                to_delete.push(key);
+            }
+        }
+        report.skipped = skipped_files.len() as u64;
+        report.skipped_files = skipped_files;
+
+        let manifest = Manifest {
+            format: FORMAT,
+            analysis: analyzer.fingerprint(),
+            user_dict: analyzer.user_dict().cloned(),
+            corpus: corpus.to_vec(),
+            files: entries,
+        };
+        report.documents = manifest.documents();
+        report.passages = manifest.passages();
+
+        let changed = report.added + report.updated + report.removed > 0;
+        if live.is_some() && !options.full && !changed {
+            report.seconds = started.elapsed().as_secs_f64();
+            return Ok(report);
+        }
+
+        let generation = layout::create_generation(dir)?;
+        let result = write_generation(
+            &generation,
+            live.as_deref(),
+            &analyzer,
+            options.full,
+            &to_delete,
+            &to_add,
+            &to_carry,
+            observer,
+        )
+        .and_then(|()| manifest.write(&generation))
+        .and_then(|()| layout::publish(dir, &generation));
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(&generation);
+        }
+        result?;
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+}
+
+/// Read, hash and parse the files on all cores, in the files' order.
+fn read_all(
+    files: &[CorpusFile],
+    old: &BTreeMap<String, FileEntry>,
+    full: bool,
+    observer: &dyn Observer,
+) -> Vec<Outcome> {
+    let total_bytes = files
+        .iter()
+        .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
+        .sum();
+    observer.reading(files.len() as u64, total_bytes);
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<Outcome>>> = files.iter().map(|_| Mutex::new(None)).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(files.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(file) = files.get(i) else { break };
+                let outcome = read_one(file, old.get(&file.key), full);
+                *slots[i].lock().expect("no panic while holding a slot") = Some(outcome);
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| {
+            let outcome = slot.into_inner().expect("slot").expect("every file read");
+            if let Outcome::Unchanged(e) | Outcome::Changed { entry: e, .. } = &outcome {
+                observer.read(e.bytes);
+            }
+            outcome
+        })
+        .collect()
+}
+
+fn read_one(file: &CorpusFile, old: Option<&FileEntry>, full: bool) -> Outcome {
+    let bytes = match std::fs::read(&file.path) {
+        Ok(bytes) => bytes,
+        Err(e) => return Outcome::Failed(Error::io(&file.path)(e)),
+    };
+    let hash = format!("{:032x}", xxh3_128(&bytes));
+    let size = bytes.len() as u64;
+    if let (Some(old), false) = (old, full) {
+        if old.hash == hash {
+            return Outcome::Unchanged(old.clone());
+        }
+    }
+    match file.documents(bytes) {
+        Ok(documents) => Outcome::Changed {
+            entry: FileEntry {
+                hash,
+                bytes: size,
+                documents: documents.len() as u64,
+                passages: documents.iter().map(|d| d.passages.len() as u64).sum(),
+            },
+            documents,
+        },
+        Err(err) => Outcome::Failed(err),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_generation(
+    generation: &Path,
+    live: Option<&Path>,
+    analyzer: &Analyzer,
+    full: bool,
+    to_delete: &[&str],
+    to_add: &[(&CorpusFile, Vec<Document>)],
+    to_carry: &[&str],
+    observer: &dyn Observer,
+) -> Result<()> {
+    let tantivy_error = Error::tantivy(generation);
+    let index = match (live, full) {
+        (Some(live), false) => {
+            layout::clone_generation(live, generation)?;
+            tantivy::Index::open_in_dir(generation)
+        }
+        _ => tantivy::Index::create_in_dir(generation, Fields::schema().0),
+    }
+    .map_err(Error::tantivy(generation))?;
+    let fields = Fields::of(&index.schema()).ok_or_else(|| Error::NotAnIndex {
+        path: generation.to_path_buf(),
+        reason: "its schema lacks declsearch's fields".into(),
+    })?;
+    register_tokenizers(&index, analyzer);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let mut writer: IndexWriter = index
+        .writer_with_num_threads(threads, threads * WRITER_BYTES_PER_THREAD)
+        .map_err(Error::tantivy(generation))?;
+
+    if !full {
+        for key in to_delete {
+            writer.delete_term(Term::from_field_text(fields.source, key));
+        }
+    }
+    let passages = to_add
+        .iter()
+        .flat_map(|(_, docs)| docs.iter())
+        .map(|d| d.passages.len() as u64)
+        .sum();
+    observer.indexing(passages);
+    for (file, documents) in to_add {
+        for document in documents {
+            for passage in &document.passages {
+                writer
+                    .add_document(doc!(
+                        fields.doc => document.id.as_str(),
+                        fields.source => file.key.as_str(),
+                        fields.passage => u64::from(passage.number),
+                        fields.line => u64::from(passage.line),
+                        fields.lang => passage.lang.as_str(),
+                        fields.text => passage.text.as_str(),
+                    ))
+                    .map_err(Error::tantivy(generation))?;
+                observer.indexed();
+            }
+        }
+    }
+    if let (Some(live), true) = (live, full) {
+        carry_over(live, to_carry, &fields, &writer)?;
+    }
+    writer.commit().map_err(Error::tantivy(generation))?;
+    writer.wait_merging_threads().map_err(tantivy_error)
+}
+
+/// Copy the passages of `keys` from the live generation into a full rebuild: files that
+/// failed now keep the version indexed before.
+fn carry_over(live: &Path, keys: &[&str], fields: &Fields, writer: &IndexWriter) -> Result<()> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let wrap = |e| Error::tantivy(live)(e);
+    let old = tantivy::Index::open_in_dir(live).map_err(wrap)?;
+    let Some(old_fields) = Fields::of(&old.schema()) else {
+        return Ok(());
+    };
+    let searcher = old.reader().map_err(wrap)?.searcher();
+    for key in keys {
+        let query = TermQuery::new(
+            Term::from_field_text(old_fields.source, key),
+            IndexRecordOption::Basic,
+        );
+        for address in searcher.search(&query, &DocSetCollector).map_err(wrap)? {
+            let stored: TantivyDocument = searcher.doc(address).map_err(wrap)?;
+            let text = |f| {
+                stored
+                    .get_first(f)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+            };
+            let number = |f| {
+                stored
+                    .get_first(f)
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or_default()
+            };
+            writer
+                .add_document(doc!(
+                    fields.doc => text(old_fields.doc),
+                    fields.source => *key,
+                    fields.passage => number(old_fields.passage),
+                    fields.line => number(old_fields.line),
+                    fields.lang => text(old_fields.lang),
+                    fields.text => text(old_fields.text),
+                ))
+                .map_err(wrap)?;
+        }
+    }
+    Ok(())
+}

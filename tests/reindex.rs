@@ -1,0 +1,402 @@
+//! `declsearch index`: incremental runs, full rebuilds, formats, bad files, the user
+//! dictionary, the writer lock, and what survives SIGKILL.
+
+mod common;
+
+use std::io::BufRead;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{highlighted, passages, shared_dir, shipped_declaration, sorted, Run, Workspace};
+use declsearch::Lang;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, PartialEq)]
+struct Summary {
+    added: u64,
+    updated: u64,
+    removed: u64,
+    unchanged: u64,
+    skipped: u64,
+    documents: u64,
+    passages: u64,
+    seconds: f64,
+}
+
+/// (added, updated, removed, unchanged, skipped, documents, passages)
+type Counts = (u64, u64, u64, u64, u64, u64, u64);
+
+fn summary(run: &Run) -> Summary {
+    let mut lines = run.stdout.lines();
+    let summary = serde_json::from_str(lines.next().expect("a summary line")).expect("summary");
+    assert_eq!(lines.next(), None, "exactly one object on stdout");
+    summary
+}
+
+fn counts(s: &Summary) -> Counts {
+    (
+        s.added,
+        s.updated,
+        s.removed,
+        s.unchanged,
+        s.skipped,
+        s.documents,
+        s.passages,
+    )
+}
+
+fn index(ws: &Workspace, extra: &[&str]) -> (Summary, Run) {
+    let mut args = vec!["index", "--json"];
+    args.extend_from_slice(extra);
+    let run = ws.run(&args);
+    (summary(&run), run)
+}
+
+fn current(ws: &Workspace) -> String {
+    std::fs::read_to_string(ws.index().join("CURRENT")).expect("CURRENT")
+}
+
+fn declaration() -> Vec<u8> {
+    std::fs::read(shipped_declaration()).expect("shipped declaration")
+}
+
+#[test]
+fn add_change_delete_and_rename_between_runs() {
+    let ws = Workspace::with_declaration();
+    ws.add_file("notes/a.txt", "友城合作是重點。".as_bytes());
+    let (s, run) = index(&ws, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(counts(&s), (2, 0, 0, 0, 0, 2, 11));
+    assert!(
+        run.stderr.contains("2 added"),
+        "a human summary: {}",
+        run.stderr
+    );
+
+    let generation = current(&ws);
+    let (s, _) = index(&ws, &[]);
+    assert_eq!(counts(&s), (0, 0, 0, 2, 0, 2, 11));
+    assert_eq!(current(&ws), generation, "no change, no new generation");
+
+    ws.add_file("notes/a.txt", "減貧合作。\n\n第二段:友城。".as_bytes());
+    ws.add_file("b.md", "# 新倡議\n加強減貧交流。\n".as_bytes());
+    let (s, _) = index(&ws, &[]);
+    assert_eq!(counts(&s), (1, 1, 0, 1, 0, 3, 13));
+    let (hits, _) = ws.search("减贫", &[]);
+    let docs: Vec<_> = hits.iter().map(|h| (h.doc.as_str(), h.passage)).collect();
+    assert!(
+        docs.contains(&("notes/a", 1)) && docs.contains(&("b", 1)),
+        "{docs:?}"
+    );
+    let (hits, _) = ws.search("友城合作", &[]);
+    assert!(
+        hits.iter().all(|h| h.doc != "notes/a"),
+        "the old version is gone"
+    );
+
+    std::fs::rename(ws.corpus().join("b.md"), ws.corpus().join("c.md")).unwrap();
+    std::fs::remove_file(ws.corpus().join("notes/a.txt")).unwrap();
+    let (s, _) = index(&ws, &[]);
+    assert_eq!(counts(&s), (1, 0, 2, 1, 0, 2, 11));
+    let (hits, _) = ws.search("减贫", &[]);
+    let docs: Vec<_> = hits.iter().map(|h| h.doc.as_str()).collect();
+    assert_eq!(sorted(passages(&hits)).len(), 2);
+    assert!(docs.contains(&"c") && !docs.contains(&"b") && !docs.contains(&"notes/a"));
+
+    let (s, _) = index(&ws, &["--full"]);
+    assert_eq!(counts(&s), (0, 0, 0, 2, 0, 2, 11));
+    assert_ne!(current(&ws), generation);
+}
+
+#[test]
+fn a_bad_file_is_skipped_named_and_its_old_version_kept() {
+    let ws = Workspace::with_declaration();
+    ws.add_file("extra.txt", "友城合作。".as_bytes());
+    assert_eq!(index(&ws, &[]).1.code, 0);
+
+    ws.add_file("extra.txt", b"\xff\xfe\x00broken");
+    ws.add_file("new.txt", "減貧合作。".as_bytes());
+    ws.add_file("scan.pdf", b"%PDF-1.4");
+    let (s, run) = index(&ws, &[]);
+    assert_eq!(run.code, 2, "a failed file makes the run exit 2");
+    assert_eq!(counts(&s), (1, 0, 0, 1, 2, 3, 12));
+    assert!(
+        run.stderr.contains("extra.txt") && run.stderr.contains("not UTF-8"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("scan.pdf") && run.stderr.contains("warning"),
+        "{}",
+        run.stderr
+    );
+    let (hits, _) = ws.search("友城合作", &[]);
+    assert!(
+        hits.iter().any(|h| h.doc == "extra"),
+        "previous version still indexed"
+    );
+    let (hits, _) = ws.search("减贫合作", &[]);
+    assert!(
+        hits.iter().any(|h| h.doc == "new"),
+        "the rest was committed"
+    );
+
+    let (s, run) = index(&ws, &["--full"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        (s.documents, s.passages),
+        (3, 12),
+        "a full run carries the old version over"
+    );
+    let (hits, _) = ws.search("友城合作", &[]);
+    assert!(hits.iter().any(|h| h.doc == "extra"));
+
+    std::fs::remove_file(ws.corpus().join("extra.txt")).unwrap();
+    let (s, run) = index(&ws, &[]);
+    assert_eq!(run.code, 0, "an unsupported file is only a warning");
+    assert_eq!((s.removed, s.skipped), (1, 1));
+}
+
+#[test]
+fn formats_and_language_tags() {
+    let ws = Workspace::empty();
+    ws.add_file(
+        "page.html",
+        "<html><head><title>x</title><script>var 減貧=1;</script></head><body>\n<h1>青島倡議</h1>\n<p>加強<b>減貧</b>交流</p></body></html>".as_bytes(),
+    );
+    ws.add_file(
+        "notes.zh-Hant.md",
+        "# Title\n\n**SCO** 減貧合作\n".as_bytes(),
+    );
+    ws.add_file("summary.en.txt", "減貧 poverty reduction".as_bytes());
+    ws.add_file(
+        "records.jsonl",
+        "{\"id\":\"r1\",\"title\":\"t\",\"text\":\"減貧事業\"}\n{\"id\":2,\"text\":\"poverty\",\"lang\":\"en\"}\n".as_bytes(),
+    );
+    ws.add_file(
+        "rows.tsv",
+        "code\tzh\ten\nK1\t減貧工作\tPoverty work\n".as_bytes(),
+    );
+    let (s, run) = index(&ws, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!((s.added, s.documents), (5, 7));
+
+    let (hits, _) = ws.search("减贫", &["--limit", "20"]);
+    let mut found: Vec<(String, u32, u32, Lang)> = hits
+        .iter()
+        .map(|h| (h.doc.clone(), h.passage, h.line, h.lang))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("K1".into(), 1, 2, Lang::Zh),
+            ("notes".into(), 1, 1, Lang::Zh),
+            ("page".into(), 2, 3, Lang::Zh),
+            ("r1".into(), 1, 1, Lang::Zh),
+            ("summary".into(), 1, 1, Lang::En),
+        ]
+    );
+    let page = hits.iter().find(|h| h.doc == "page").unwrap();
+    assert_eq!(
+        (page.text.as_str(), highlighted(page)),
+        ("加強減貧交流", vec!["減貧"])
+    );
+
+    let (hits, _) = ws.search("poverty", &["--lang", "en"]);
+    let mut docs: Vec<_> = hits.iter().map(|h| h.doc.as_str()).collect();
+    docs.sort_unstable();
+    assert_eq!(docs, ["2", "K1", "summary"]);
+}
+
+#[test]
+fn the_evaluation_corpora_index_as_they_are() {
+    let Some(shared) = shared_dir() else { return };
+    let ws = Workspace::empty();
+    let xquad = shared.join("data/xquad/xquad-zh.corpus.jsonl");
+    ws.add_file("xquad-zh.corpus.jsonl", &std::fs::read(xquad).unwrap());
+
+    // The first 3000 rows of the twlaw parallel TSV, header included, unchanged.
+    let gz = std::fs::File::open(shared.join("data/twlaw/articles_parallel.tsv.gz")).unwrap();
+    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(gz));
+    let mut head = String::new();
+    for line in reader.lines().take(3001) {
+        head.push_str(&line.unwrap());
+        head.push('\n');
+    }
+    ws.add_file("articles_parallel.tsv", head.as_bytes());
+
+    let (s, run) = index(&ws, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(s.added, 2);
+    assert_eq!(
+        s.documents,
+        240 + 2 * 3000,
+        "xquad records + a zh and an en document a row"
+    );
+
+    let (hits, _) = ws.search("中華民國之主權", &["--limit", "1"]);
+    assert_eq!(hits[0].doc, "A0000001:2");
+    assert_eq!(hits[0].line, 3);
+    let (hits, _) = ws.search("sovereignty", &["--limit", "1"]);
+    assert_eq!(
+        (hits[0].doc.as_str(), hits[0].lang),
+        ("A0000001:2", Lang::En)
+    );
+    let (hits, _) = ws.search("黑豹队", &["--limit", "1"]);
+    assert!(hits[0].doc.starts_with("p0_"), "{:?}", hits[0].doc);
+}
+
+#[test]
+fn a_user_dictionary_is_recorded_and_changing_it_needs_full() {
+    let ws = Workspace::with_declaration();
+    let dict = ws.root.path().join("domain.dict");
+    std::fs::write(&dict, "上合組織 100 nt\n命运共同体\n友城\n").unwrap();
+    let dict_arg = dict.to_str().unwrap();
+    let (_, run) = index(&ws, &["--dict", dict_arg]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    // The search uses the recorded dictionary (a mismatch would be refused).
+    let (hits, run) = ws.search("上合组织", &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(sorted(passages(&hits)), [1, 2, 4, 5, 6, 7, 8, 9]);
+    let index = declsearch::Index::open(&ws.index()).unwrap();
+    let query = declsearch::Query::parse("上合組織", index.analyzer()).unwrap();
+    assert_eq!(
+        query.clauses[0].terms,
+        [(0, "上合组织".to_owned())],
+        "one dictionary word"
+    );
+
+    std::fs::write(&dict, "上合組織\n").unwrap();
+    let run = ws.run(&["index", "--dict", dict_arg]);
+    run.assert_error(&["declsearch index --full"]);
+    assert_eq!(index_run_code(&ws, &["--full", "--dict", dict_arg]), 0);
+    assert_eq!(
+        index_run_code(&ws, &[]),
+        0,
+        "later runs keep the recorded dictionary"
+    );
+
+    std::fs::write(&dict, "上合組織 often\n").unwrap();
+    ws.run(&["index", "--full", "--dict", dict_arg])
+        .assert_error(&["domain.dict:1", "often"]);
+}
+
+fn index_run_code(ws: &Workspace, extra: &[&str]) -> i32 {
+    let mut args = vec!["index"];
+    args.extend_from_slice(extra);
+    let run = ws.run(&args);
+    assert!(!run.stderr.contains("panicked"));
+    run.code
+}
+
+#[test]
+fn a_second_writer_waits_for_the_lock() {
+    let ws = Workspace::with_declaration();
+    assert_eq!(index_run_code(&ws, &[]), 0);
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .open(ws.index().join(".declsearch.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+
+    ws.add_file("more.txt", "減貧合作。".as_bytes());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_declsearch"))
+        .args(["index", "--json"])
+        .current_dir(ws.root.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "it waits while the lock is held"
+    );
+    let (hits, _) = ws.search("减贫", &[]);
+    assert_eq!(passages(&hits), [8], "searches go on meanwhile");
+    lock.unlock().unwrap();
+    let run = Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 0);
+    assert!(run.stderr.contains("waiting"), "{}", run.stderr);
+    assert_eq!(summary(&run).added, 1);
+}
+
+/// A corpus big enough that indexing it takes a few seconds in a debug build.
+fn large_workspace(files: usize) -> Workspace {
+    let ws = Workspace::empty();
+    let text = declaration();
+    for i in 0..files {
+        ws.add_file(&format!("batch/decl-{i:04}.txt"), &text);
+    }
+    ws
+}
+
+#[test]
+fn sigkill_at_any_moment_leaves_an_index_that_answers() {
+    let ws = large_workspace(600);
+    let (s, run) = index(&ws, &[]);
+    assert_eq!(run.code, 0);
+    assert_eq!(s.passages, 6000);
+    assert!(!run.stderr.contains('\r'), "no progress bar when piped");
+
+    ws.add_file("late.txt", "友城減貧合作。".as_bytes());
+    for (round, delay_ms) in [30u64, 150, 400, 800, 1500].into_iter().enumerate() {
+        let mode: &[&str] = if round % 2 == 0 {
+            &["index"]
+        } else {
+            &["index", "--full"]
+        };
+        let mut child = Command::new(env!("CARGO_BIN_EXE_declsearch"))
+            .args(mode)
+            .current_dir(ws.root.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().unwrap();
+        child.wait().unwrap();
+
+        let (hits, run) = ws.search("上合组织", &["--limit", "1000"]);
+        assert_eq!(run.code, 0, "after a kill at {delay_ms} ms: {}", run.stderr);
+        assert_eq!(hits.len(), 1000, "old or new state, complete either way");
+        let (late, _) = ws.search("友城减贫", &[]);
+        assert!(late.len() <= 1);
+    }
+    let (s, run) = index(&ws, &[]);
+    assert_eq!(run.code, 0);
+    assert_eq!((s.documents, s.passages), (601, 6001), "a rerun converges");
+    let (late, _) = ws.search("友城减贫", &[]);
+    assert_eq!(late[0].doc, "late");
+}
+
+#[test]
+fn searches_keep_answering_while_the_index_is_rebuilt() {
+    let ws = large_workspace(150);
+    assert_eq!(index_run_code(&ws, &[]), 0);
+    let writer = {
+        let root = ws.root.path().to_path_buf();
+        std::thread::spawn(move || {
+            for _ in 0..3 {
+                let status = Command::new(env!("CARGO_BIN_EXE_declsearch"))
+                    .args(["index", "--full"])
+                    .current_dir(&root)
+                    .stderr(Stdio::null())
+                    .status()
+                    .unwrap();
+                assert!(status.success());
+            }
+        })
+    };
+    let mut searches = 0;
+    while !writer.is_finished() {
+        let (hits, run) = ws.search("减贫", &["--limit", "500"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(hits.len(), 150);
+        searches += 1;
+    }
+    writer.join().unwrap();
+    assert!(searches > 0);
+}
