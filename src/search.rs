@@ -13,7 +13,7 @@ use tantivy::collector::TopDocs;
 use tantivy::query::{
     BooleanQuery, ConstScoreQuery, Occur, PhraseQuery, Query as TantivyQuery, TermQuery,
 };
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, TantivyDocument, Term};
 
 use crate::error::{Error, Result};
@@ -104,22 +104,8 @@ impl Index {
     }
 
     fn hit(&self, rank: usize, score: f32, stored: &TantivyDocument, clauses: &[Clause]) -> Hit {
-        let fields = &self.fields;
-        let text_of = |field| {
-            stored
-                .get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let number_of = |field| {
-            stored
-                .get_first(field)
-                .and_then(|v| v.as_u64())
-                .unwrap_or_default() as u32
-        };
-        let text = text_of(fields.text);
-        let highlights = highlight::find(&text, clauses, &self.analyzer)
+        let stored = self.fields.read(stored);
+        let highlights = highlight::find(&stored.text, clauses, &self.analyzer)
             .ranges
             .into_iter()
             .map(|r| (r.start, r.end))
@@ -127,11 +113,11 @@ impl Index {
         Hit {
             rank,
             score,
-            doc: text_of(fields.doc),
-            passage: number_of(fields.passage),
-            lang: text_of(fields.lang).parse().unwrap_or(Lang::En),
-            line: number_of(fields.line),
-            text,
+            doc: stored.doc,
+            passage: stored.passage as u32,
+            lang: stored.lang.parse().unwrap_or(Lang::En),
+            line: stored.line as u32,
+            text: stored.text,
             highlights,
         }
     }

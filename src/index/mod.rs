@@ -13,7 +13,7 @@ use crate::analysis::{register_tokenizers, Analyzer};
 use crate::error::{Error, Result};
 pub use layout::DirState;
 pub use manifest::{FileEntry, Manifest, FORMAT};
-pub use schema::Fields;
+pub use schema::{Fields, StoredPassage};
 pub use update::{Observer, Silent, UpdateOptions, UpdateReport};
 
 /// An opened index, ready to search.

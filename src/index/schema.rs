@@ -1,8 +1,10 @@
 //! The tantivy schema: one document per passage.
 
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, INDEXED, STORED, STRING,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, INDEXED, STORED,
+    STRING,
 };
+use tantivy::{doc, TantivyDocument};
 
 use crate::analysis::INDEX_TOKENIZER;
 
@@ -23,7 +25,55 @@ pub struct Fields {
     pub text: Field,
 }
 
+/// A passage document as stored in the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPassage {
+    pub doc: String,
+    pub source: String,
+    pub passage: u64,
+    pub line: u64,
+    pub lang: String,
+    pub text: String,
+}
+
 impl Fields {
+    /// The tantivy document for a passage.
+    pub fn document(&self, p: &StoredPassage) -> TantivyDocument {
+        doc!(
+            self.doc => p.doc.as_str(),
+            self.source => p.source.as_str(),
+            self.passage => p.passage,
+            self.line => p.line,
+            self.lang => p.lang.as_str(),
+            self.text => p.text.as_str(),
+        )
+    }
+
+    /// Read a stored passage back.
+    pub fn read(&self, stored: &TantivyDocument) -> StoredPassage {
+        let text = |field| {
+            stored
+                .get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let number = |field| {
+            stored
+                .get_first(field)
+                .and_then(|v| v.as_u64())
+                .unwrap_or_default()
+        };
+        StoredPassage {
+            doc: text(self.doc),
+            source: text(self.source),
+            passage: number(self.passage),
+            line: number(self.line),
+            lang: text(self.lang),
+            text: text(self.text),
+        }
+    }
+
     pub fn schema() -> (Schema, Fields) {
         let mut builder = Schema::builder();
         let text_options = TextOptions::default()

@@ -18,11 +18,13 @@ use std::time::Instant;
 use serde::Serialize;
 use tantivy::collector::DocSetCollector;
 use tantivy::query::TermQuery;
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{doc, IndexWriter, TantivyDocument, Term};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{IndexWriter, TantivyDocument, Term};
 use xxhash_rust::xxh3::xxh3_128;
 
-use super::{check_compatible, layout, DirState, Fields, FileEntry, Index, Manifest, FORMAT};
+use super::{
+    check_compatible, layout, DirState, Fields, FileEntry, Index, Manifest, StoredPassage, FORMAT,
+};
 use crate::analysis::{register_tokenizers, Analyzer, UserDict};
 use crate::corpus::{self, CorpusFile, Document, Skipped};
 use crate::error::{Error, Result};
@@ -330,15 +332,16 @@ fn write_generation(
     for (file, documents) in to_add {
         for document in documents {
             for passage in &document.passages {
+                let stored = StoredPassage {
+                    doc: document.id.clone(),
+                    source: file.key.clone(),
+                    passage: u64::from(passage.number),
+                    line: u64::from(passage.line),
+                    lang: passage.lang.as_str().to_owned(),
+                    text: passage.text.clone(),
+                };
                 writer
-                    .add_document(doc!(
-                        fields.doc => document.id.as_str(),
-                        fields.source => file.key.as_str(),
-                        fields.passage => u64::from(passage.number),
-                        fields.line => u64::from(passage.line),
-                        fields.lang => passage.lang.as_str(),
-                        fields.text => passage.text.as_str(),
-                    ))
+                    .add_document(fields.document(&stored))
                     .map_err(Error::tantivy(generation))?;
                 observer.indexed();
             }
@@ -370,27 +373,8 @@ fn carry_over(live: &Path, keys: &[&str], fields: &Fields, writer: &IndexWriter)
         );
         for address in searcher.search(&query, &DocSetCollector).map_err(wrap)? {
             let stored: TantivyDocument = searcher.doc(address).map_err(wrap)?;
-            let text = |f| {
-                stored
-                    .get_first(f)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-            };
-            let number = |f| {
-                stored
-                    .get_first(f)
-                    .and_then(|v| v.as_u64())
-                    .unwrap_or_default()
-            };
             writer
-                .add_document(doc!(
-                    fields.doc => text(old_fields.doc),
-                    fields.source => *key,
-                    fields.passage => number(old_fields.passage),
-                    fields.line => number(old_fields.line),
-                    fields.lang => text(old_fields.lang),
-                    fields.text => text(old_fields.text),
-                ))
+                .add_document(fields.document(&old_fields.read(&stored)))
                 .map_err(wrap)?;
         }
     }

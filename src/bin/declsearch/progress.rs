@@ -72,7 +72,7 @@ impl Observer for Bar {
     fn indexing(&self, passages: u64) {
         self.restart(
             passages,
-            "indexing [{bar:40}] {pos}/{len} passages {per_sec} eta {eta}",
+            "indexing [{bar:40}] {pos}/{len} passages, eta {eta}",
         );
     }
 
