@@ -25,6 +25,7 @@ fn main() -> declsearch::Result<()> {
     let options = SearchOptions {
         limit: 3,
         lang: Some(Lang::Zh),
+        ..SearchOptions::default()
     };
     for query in if queries.is_empty() {
         vec!["上合组织".to_owned()]

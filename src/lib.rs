@@ -31,6 +31,7 @@ pub mod analysis;
 pub mod cleanup;
 pub mod corpus;
 mod error;
+pub mod eval;
 pub mod highlight;
 pub mod index;
 pub mod passage;

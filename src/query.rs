@@ -1,73 +1,214 @@
 //! Query parsing and analysis.
 //!
-//! A query is a list of clauses separated by whitespace: a word, or a `"quoted phrase"`. Each
-//! clause is analysed exactly like document text (cleanup, folding, segmentation, stemming) but
-//! without sub-words, and keeps its terms' relative positions: a clause of several terms (a
-//! phrase, or a word such as `上合组织` that segments into `上 合 组织`) matches only where its
-//! terms stand in that order.
+//! Syntax (whitespace separates items):
+//!
+//! | item | meaning |
+//! |---|---|
+//! | `word` | should occur; passages with more of the words rank first |
+//! | `"a phrase"` | the words in this order, next to each other |
+//! | `+word`, `+"phrase"` | must occur |
+//! | `-word`, `-"phrase"` | must not occur |
+//! | `lang:zh`, `lang:en` | only passages in that language |
+//! | `doc:ID` | only passages of that document (several `doc:` items: any of them) |
+//!
+//! Each word or phrase is a clause, analysed exactly like document text but without
+//! sub-words. A clause is **present** in a passage when its words occur in order (as a phrase
+//! with their relative positions, so `上合组织`, segmented `上 合 组织`, matches `上合組織`), or,
+//! for Han text, when its character bigrams do (so `人民共和国` is present in `中华人民共和国`).
+//! Beyond presence, each clause contributes a **bag** of its words and bigrams to the score,
+//! which is what ranks a question typed as one unspaced sentence.
 
 use crate::analysis::{Analyzer, Mode};
 use crate::error::{Error, Result};
+use crate::passage::Lang;
 
 /// Longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 1000;
+
+/// English words that carry no topic. Dropped from unquoted optional clauses when the query
+/// has other words (measured on the XQuAD-en dev questions; see the README).
+pub const ENGLISH_STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "did", "do", "does", "for", "from", "had",
+    "has", "have", "how", "in", "is", "it", "of", "on", "or", "that", "the", "their", "this", "to",
+    "was", "were", "what", "when", "where", "which", "who", "whom", "whose", "why", "with",
+];
+
+/// Whether a clause must, should or must not occur.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occur {
+    Should,
+    Must,
+    MustNot,
+}
 
 /// A parsed and analysed query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
     pub clauses: Vec<Clause>,
+    /// `lang:` filter.
+    pub lang: Option<Lang>,
+    /// `doc:` filters (any of them).
+    pub docs: Vec<String>,
 }
 
 /// One word or phrase of a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Clause {
-    /// The clause as typed.
+    /// The clause as typed, without `+`, `-` or quotes.
     pub source: String,
     /// Whether it was quoted.
     pub phrase: bool,
-    /// Its terms with positions relative to the first.
+    pub occur: Occur,
+    /// Its words, with positions relative to its first word.
     pub terms: Vec<(usize, String)>,
+    /// Bigrams of its Han text on the same positions.
+    pub bigrams: Vec<(usize, String)>,
+    /// The characters of its Han text.
+    pub unigrams: Vec<(usize, String)>,
+    /// Whether the clause is all Han, so that its bigrams in order make it present.
+    pub han_only: bool,
+}
+
+/// One item of the query text, before analysis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Item<'a> {
+    Clause {
+        text: &'a str,
+        phrase: bool,
+        occur: Occur,
+    },
+    Lang(Lang),
+    Doc(&'a str),
 }
 
 impl Query {
-    /// Check the syntax of `input` without analysing it: errors for an empty or blank
-    /// query, an unbalanced quote, an overlong query.
+    /// Check the syntax of `input` without analysing it: errors for an empty or blank query,
+    /// an unbalanced quote, a lone `+` or `-`, an unknown `lang:`, an overlong query.
     pub fn check_syntax(input: &str) -> Result<()> {
-        split_clauses(input).map(drop)
+        items(input).map(drop)
     }
 
     /// Parse `input` and analyse it with `analyzer` (the index's).
     pub fn parse(input: &str, analyzer: &Analyzer) -> Result<Query> {
-        let mut clauses: Vec<Clause> = Vec::new();
-        for (source, phrase) in split_clauses(input)? {
-            let terms = analyzer.analyze(source, Mode::Query);
-            let Some(first) = terms.first().map(|t| t.position) else {
-                continue;
-            };
-            let clause = Clause {
-                source: source.to_owned(),
-                phrase,
-                terms: terms
-                    .into_iter()
-                    .map(|t| (t.position - first, t.text))
-                    .collect(),
-            };
-            if !clauses.iter().any(|c| c.terms == clause.terms) {
-                clauses.push(clause);
+        let invalid = |reason: &str| Error::InvalidQuery {
+            query: input.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let mut query = Query {
+            clauses: Vec::new(),
+            lang: None,
+            docs: Vec::new(),
+        };
+        for item in items(input)? {
+            match item {
+                Item::Lang(lang) => {
+                    if query.lang.is_some_and(|l| l != lang) {
+                        return Err(invalid("lang:zh and lang:en together match nothing"));
+                    }
+                    query.lang = Some(lang);
+                }
+                Item::Doc(id) => query.docs.push(id.to_owned()),
+                Item::Clause {
+                    text,
+                    phrase,
+                    occur,
+                } => {
+                    let Some(clause) = analyze_clause(analyzer, text, phrase, occur) else {
+                        continue;
+                    };
+                    if !query
+                        .clauses
+                        .iter()
+                        .any(|c| c.terms == clause.terms && c.occur == clause.occur)
+                    {
+                        query.clauses.push(clause);
+                    }
+                }
             }
         }
-        if clauses.is_empty() {
-            return Err(Error::InvalidQuery {
-                query: input.to_owned(),
-                reason: "it has no searchable word (only punctuation or symbols)".into(),
-            });
+        if query.clauses.iter().all(|c| c.occur == Occur::MustNot) {
+            return Err(invalid(if query.clauses.is_empty() {
+                "it has no searchable word (only punctuation, symbols or filters)"
+            } else {
+                "it only excludes words; give at least one word to find"
+            }));
         }
-        Ok(Query { clauses })
+        drop_stop_words(&mut query.clauses);
+        Ok(query)
     }
 }
 
-/// Split into (clause text, quoted) pairs.
-fn split_clauses(input: &str) -> Result<Vec<(&str, bool)>> {
+impl Query {
+    /// Clauses of more words than this make the query a question.
+    pub const KEYWORD_CLAUSE_WORDS: usize = 3;
+    /// More optional clauses than this make the query a question.
+    pub const KEYWORD_CLAUSES: usize = 5;
+
+    /// Whether this reads as a question or a sentence rather than keywords: a clause with a
+    /// question mark or of more than [`Self::KEYWORD_CLAUSE_WORDS`] words of two or more
+    /// characters (an unspaced Chinese sentence; single characters are what jieba leaves of
+    /// names it does not know, like `友 城`), or more than [`Self::KEYWORD_CLAUSES`] optional
+    /// clauses. A question ranks by score alone; keywords rank passages with more of them
+    /// present first.
+    pub fn is_question(&self) -> bool {
+        let optional = self.clauses.iter().filter(|c| c.occur == Occur::Should);
+        let words = |c: &Clause| {
+            c.terms
+                .iter()
+                .filter(|(_, t)| t.chars().nth(1).is_some())
+                .count()
+        };
+        self.clauses.iter().any(|c| {
+            !c.phrase && (words(c) > Self::KEYWORD_CLAUSE_WORDS || c.source.contains(['?', '？']))
+        }) || optional.count() > Self::KEYWORD_CLAUSES
+    }
+}
+
+fn analyze_clause(analyzer: &Analyzer, text: &str, phrase: bool, occur: Occur) -> Option<Clause> {
+    let words = analyzer.analyze(text, Mode::Query);
+    let first = words.first()?.position;
+    let relative = |terms: Vec<crate::analysis::Term>| {
+        terms
+            .into_iter()
+            .map(|t| (t.position - first, t.text))
+            .collect::<Vec<_>>()
+    };
+    let han_only = text
+        .chars()
+        .all(|c| crate::cleanup::is_han(c) || !c.is_alphanumeric());
+    let (unigrams, bigrams) = analyzer
+        .analyze(text, Mode::Grams)
+        .into_iter()
+        .partition(|t| t.text.chars().count() == 1);
+    Some(Clause {
+        source: text.to_owned(),
+        phrase,
+        occur,
+        terms: relative(words),
+        bigrams: relative(bigrams),
+        unigrams: relative(unigrams),
+        han_only,
+    })
+}
+
+/// Unquoted optional English stop words go when something else remains to rank by.
+fn drop_stop_words(clauses: &mut Vec<Clause>) {
+    let is_stop = |c: &Clause| {
+        c.occur == Occur::Should
+            && !c.phrase
+            && c.terms.len() == 1
+            && ENGLISH_STOP_WORDS.contains(&c.source.to_lowercase().as_str())
+    };
+    if clauses
+        .iter()
+        .any(|c| c.occur != Occur::MustNot && !is_stop(c))
+    {
+        clauses.retain(|c| !is_stop(c));
+    }
+}
+
+/// Split the query text into items.
+fn items(input: &str) -> Result<Vec<Item<'_>>> {
     if input.trim().is_empty() {
         return Err(Error::EmptyQuery);
     }
@@ -81,26 +222,69 @@ fn split_clauses(input: &str) -> Result<Vec<(&str, bool)>> {
             "{length} characters; at most {MAX_QUERY_CHARS} are accepted"
         )));
     }
-    let mut clauses = Vec::new();
+    let mut items = Vec::new();
     let mut rest = input;
     loop {
         rest = rest.trim_start();
         if rest.is_empty() {
-            return Ok(clauses);
+            return Ok(items);
+        }
+        let at = input.len() - rest.len();
+        let occur = match rest.as_bytes()[0] {
+            b'+' => Occur::Must,
+            b'-' => Occur::MustNot,
+            _ => Occur::Should,
+        };
+        if occur != Occur::Should {
+            rest = &rest[1..];
+            if rest.is_empty() || rest.starts_with(char::is_whitespace) {
+                return Err(invalid(format!(
+                    "lone {:?} at byte {at}: put it right before a word or \"phrase\"",
+                    &input[at..at + 1]
+                )));
+            }
         }
         if let Some(quoted) = rest.strip_prefix('"') {
             let Some(end) = quoted.find('"') else {
-                let column = input.len() - rest.len();
-                return Err(invalid(format!("unbalanced quote at byte {column}")));
+                return Err(invalid(format!(
+                    "unbalanced quote at byte {}",
+                    input.len() - rest.len()
+                )));
             };
-            clauses.push((&quoted[..end], true));
+            items.push(Item::Clause {
+                text: &quoted[..end],
+                phrase: true,
+                occur,
+            });
             rest = &quoted[end + 1..];
+            continue;
+        }
+        let end = rest
+            .find(|c: char| c.is_whitespace() || c == '"')
+            .unwrap_or(rest.len());
+        let word = &rest[..end];
+        rest = &rest[end..];
+        if let Some(value) = word.strip_prefix("lang:") {
+            if occur != Occur::Should {
+                return Err(invalid(format!("{word:?} is a filter; it takes no + or -")));
+            }
+            let lang = value
+                .parse()
+                .map_err(|e: String| invalid(format!("{e} (in {word:?})")))?;
+            items.push(Item::Lang(lang));
+        } else if let Some(id) = word.strip_prefix("doc:") {
+            if occur != Occur::Should || id.is_empty() {
+                return Err(invalid(format!(
+                    "{word:?}: doc: takes a document id, and no + or -"
+                )));
+            }
+            items.push(Item::Doc(id));
         } else {
-            let end = rest
-                .find(|c: char| c.is_whitespace() || c == '"')
-                .unwrap_or(rest.len());
-            clauses.push((&rest[..end], false));
-            rest = &rest[end..];
+            items.push(Item::Clause {
+                text: word,
+                phrase: false,
+                occur,
+            });
         }
     }
 }
@@ -133,6 +317,68 @@ mod tests {
             ]
         );
         assert!(query.clauses[1].phrase);
+        let bigrams: Vec<_> = query.clauses[0]
+            .bigrams
+            .iter()
+            .map(|(o, b)| (*o, b.as_str()))
+            .collect();
+        assert_eq!(bigrams, [(0, "上合"), (1, "合组"), (2, "组织")]);
+        assert!(query.clauses[1].bigrams.is_empty());
+        let mixed = &parse("2015年NFL赛季").unwrap().clauses[0];
+        assert!(!mixed.han_only);
+        assert_eq!(mixed.bigrams, [(3, "赛季".to_owned())]);
+    }
+
+    #[test]
+    fn operators_and_filters() {
+        let query = parse("+减贫 -\"上海精神\" 友城 lang:zh doc:a doc:b/c").unwrap();
+        let occurs: Vec<_> = query
+            .clauses
+            .iter()
+            .map(|c| (c.source.as_str(), c.occur))
+            .collect();
+        assert_eq!(
+            occurs,
+            [
+                ("减贫", Occur::Must),
+                ("上海精神", Occur::MustNot),
+                ("友城", Occur::Should)
+            ]
+        );
+        assert_eq!(query.lang, Some(Lang::Zh));
+        assert_eq!(query.docs, ["a", "b/c"]);
+        assert_eq!(parse("10:30 meeting").unwrap().clauses[0].source, "10:30");
+    }
+
+    #[test]
+    fn english_stop_words_go_only_when_other_words_remain() {
+        let query = parse("what is the capital of France").unwrap();
+        let sources: Vec<_> = query.clauses.iter().map(|c| c.source.as_str()).collect();
+        assert_eq!(sources, ["capital", "France"]);
+        assert_eq!(parse("the who").unwrap().clauses.len(), 2);
+        assert_eq!(
+            parse("\"of the people\"").unwrap().clauses[0].terms.len(),
+            3
+        );
+    }
+
+    #[test]
+    fn keywords_and_questions_are_told_apart() {
+        for keywords in [
+            "上合组织",
+            "减贫 友城 发展",
+            "\"上海精神 合作 发展 共同 体系\"",
+            "friendship cities",
+        ] {
+            assert!(!parse(keywords).unwrap().is_question(), "{keywords}");
+        }
+        for question in [
+            "2015 赛季黑豹队的防守被拦截了多少次？",
+            "莱索托哪一年独立？",
+            "Which NFL team represented the AFC at Super Bowl 50?",
+        ] {
+            assert!(parse(question).unwrap().is_question(), "{question}");
+        }
     }
 
     #[test]
@@ -144,10 +390,24 @@ mod tests {
     fn bad_queries_are_errors() {
         assert!(matches!(parse(""), Err(Error::EmptyQuery)));
         assert!(matches!(parse("  \t "), Err(Error::EmptyQuery)));
-        for bad in ["\"上海精神", "，。！", &"字".repeat(MAX_QUERY_CHARS + 1)] {
+        let junk = "字".repeat(MAX_QUERY_CHARS + 1);
+        for bad in [
+            "\"上海精神",
+            "，。！",
+            "减贫 - 友城",
+            "减贫 +",
+            "lang:fr 减贫",
+            "lang:zh lang:en 减贫",
+            "-减贫",
+            "doc: 减贫",
+            "-lang:zh 减贫",
+            "lang:zh",
+            &junk,
+        ] {
             assert!(
                 matches!(parse(bad), Err(Error::InvalidQuery { .. })),
-                "{bad}"
+                "{bad}: {:?}",
+                parse(bad)
             );
         }
     }

@@ -1,26 +1,36 @@
 //! Search: run a query against an index and rank its passages.
 //!
-//! Ranking is BM25 over the whole index (both languages in one field), with one rule on top:
-//! a passage that matches more of the query's clauses ranks above one that matches fewer. It
-//! is exact, not a heuristic boost: the query runs with "at least `m` clauses must match" for
-//! `m` from all clauses down to one, each round adding the passages that match exactly `m`,
-//! in BM25 order, until the limit is reached.
+//! Scores are BM25 over the whole index (both languages share the word field; Han text also
+//! has a field of character unigrams and bigrams). Ranking has one rule on top: a passage in which more of the query's
+//! optional clauses are *present* (see [`crate::query`]) ranks above one with fewer. It is
+//! exact, not a boost: the query runs with "at least `m` clauses present" for `m` from all
+//! optional clauses down to one, each round adding the passages with exactly `m` in score
+//! order, and a last round adds passages where no clause is present but some of the clauses'
+//! words or bigrams occur (the **bag**), which is how a question typed as one unspaced
+//! sentence is answered. Required (`+`, `--all`) and excluded (`-`) clauses and the filters
+//! hold in every round.
+//!
+//! A query that reads as a question or a sentence ([`Query::is_question`]) skips the presence
+//! rounds: it matches passages where any of its bag occurs and ranks them by score alone, so a
+//! number typed apart from the sentence (`2015 赛季黑豹队的防守被拦截了多少次？`) cannot outrank
+//! what the sentence is about, and a sentence never present as a whole still finds its answer.
+//! Presence still adds to the score.
 
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
 use tantivy::query::{
-    BooleanQuery, ConstScoreQuery, Occur, PhraseQuery, Query as TantivyQuery, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query as TantivyQuery, TermQuery,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, TantivyDocument, Term};
 
 use crate::error::{Error, Result};
 use crate::highlight;
-use crate::index::{Fields, Index};
+use crate::index::{Fields, Index, StoredPassage};
 use crate::passage::Lang;
-use crate::query::{Clause, Query};
+use crate::query::{Clause, Occur as ClauseOccur, Query};
 
 /// How to search.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +39,8 @@ pub struct SearchOptions {
     pub limit: usize,
     /// Only passages in this language.
     pub lang: Option<Lang>,
+    /// Require every word and phrase (as if each had a `+`).
+    pub all: bool,
 }
 
 impl Default for SearchOptions {
@@ -36,9 +48,21 @@ impl Default for SearchOptions {
         SearchOptions {
             limit: 10,
             lang: None,
+            all: false,
         }
     }
 }
+
+/// Weight of a clause's presence (its phrase over words or over bigrams) in the score.
+pub const PRESENCE_WEIGHT: f32 = 1.0;
+/// Weight of each word of a clause's bag.
+pub const WORD_WEIGHT: f32 = 1.0;
+/// Weight of each bigram of a clause's bag.
+pub const BIGRAM_WEIGHT: f32 = 0.5;
+/// Weight of each single Han character of a clause's bag.
+pub const UNIGRAM_WEIGHT: f32 = 0.4;
+/// Weight of each word of a clause's bag found in the document's title.
+pub const TITLE_WEIGHT: f32 = 1.0;
 
 /// One ranked passage; serialises to the `--json` line of the CLI.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,40 +95,66 @@ impl Index {
     /// Search with a query already parsed.
     pub fn search_parsed(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
         let searcher = self.reader.searcher();
+        self.rank(query, options)?
+            .into_iter()
+            .enumerate()
+            .map(|(i, (score, address))| {
+                let stored = self.stored(&searcher, address)?;
+                Ok(self.hit(i + 1, score, stored, &query.clauses))
+            })
+            .collect()
+    }
+
+    /// Documents ranked by their best passage, at most `options.limit`, each with that hit.
+    pub fn search_documents(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
+        let searcher = self.reader.searcher();
+        let passages = SearchOptions {
+            limit: (options.limit * 10).max(100),
+            ..options.clone()
+        };
+        let mut seen = HashSet::new();
+        let mut hits = Vec::new();
+        for (score, address) in self.rank(query, &passages)? {
+            let stored = self.stored(&searcher, address)?;
+            if seen.insert(stored.doc.clone()) {
+                hits.push(self.hit(hits.len() + 1, score, stored, &query.clauses));
+                if hits.len() == options.limit {
+                    break;
+                }
+            }
+        }
+        Ok(hits)
+    }
+
+    fn stored(&self, searcher: &tantivy::Searcher, address: DocAddress) -> Result<StoredPassage> {
+        let document: TantivyDocument = searcher.doc(address).map_err(Error::tantivy(&self.dir))?;
+        Ok(self.fields.read(&document))
+    }
+
+    /// Passages in rank order with their scores (see the module docs).
+    fn rank(&self, query: &Query, options: &SearchOptions) -> Result<Vec<(f32, DocAddress)>> {
+        let searcher = self.reader.searcher();
+        let plan = Plan::new(&self.fields, query, options);
         let mut ranked: Vec<(f32, DocAddress)> = Vec::new();
         let mut seen = HashSet::new();
-        for required in (1..=query.clauses.len()).rev() {
+        for round in plan.rounds() {
             if ranked.len() >= options.limit {
                 break;
             }
-            let tantivy_query = compile(&self.fields, query, required, options.lang);
             let top = TopDocs::with_limit(options.limit + seen.len()).order_by_score();
             for (score, address) in searcher
-                .search(&tantivy_query, &top)
+                .search(&round, &top)
                 .map_err(Error::tantivy(&self.dir))?
             {
                 if ranked.len() < options.limit && seen.insert(address) {
                     ranked.push((score, address));
                 }
             }
-            if ranked.len() >= options.limit {
-                break;
-            }
         }
-
-        ranked
-            .into_iter()
-            .enumerate()
-            .map(|(i, (score, address))| {
-                let stored: TantivyDocument =
-                    searcher.doc(address).map_err(Error::tantivy(&self.dir))?;
-                Ok(self.hit(i + 1, score, &stored, &query.clauses))
-            })
-            .collect()
+        Ok(ranked)
     }
 
-    fn hit(&self, rank: usize, score: f32, stored: &TantivyDocument, clauses: &[Clause]) -> Hit {
-        let stored = self.fields.read(stored);
+    fn hit(&self, rank: usize, score: f32, stored: StoredPassage, clauses: &[Clause]) -> Hit {
         let highlights = highlight::find(&stored.text, clauses, &self.analyzer)
             .ranges
             .into_iter()
@@ -123,33 +173,158 @@ impl Index {
     }
 }
 
-/// The tantivy query matching passages with at least `required` of the clauses.
-fn compile(
-    fields: &Fields,
-    query: &Query,
-    required: usize,
-    lang: Option<Lang>,
-) -> Box<dyn TantivyQuery> {
-    let mut parts: Vec<(Occur, Box<dyn TantivyQuery>)> = query
-        .clauses
-        .iter()
-        .map(|clause| (Occur::Should, clause_query(fields, clause)))
-        .collect();
-    if let Some(lang) = lang {
-        let term = Term::from_field_text(fields.lang, lang.as_str());
-        // A filter: it must not add to the score, or filtering would change the ranking.
-        let filter = TermQuery::new(term, IndexRecordOption::Basic);
-        parts.push((
-            Occur::Must,
-            Box::new(ConstScoreQuery::new(Box::new(filter), 0.0)),
-        ));
-    }
-    Box::new(BooleanQuery::with_minimum_required_clauses(parts, required))
+/// The tantivy queries of a search, built once per clause.
+struct Plan {
+    /// Presence of each optional clause.
+    optional: Vec<Box<dyn TantivyQuery>>,
+    /// Bag of each optional clause (its words and bigrams), scoring only.
+    bags: Vec<Box<dyn TantivyQuery>>,
+    /// Required presences, excluded presences and filters: part of every round.
+    fixed: Vec<(Occur, Box<dyn TantivyQuery>)>,
+    /// Rank by the number of present clauses first (keywords), or by score alone (questions).
+    coverage: bool,
 }
 
-fn clause_query(fields: &Fields, clause: &Clause) -> Box<dyn TantivyQuery> {
-    let term = |text: &str| Term::from_field_text(fields.text, text);
-    match clause.terms.as_slice() {
+impl Plan {
+    fn new(fields: &Fields, query: &Query, options: &SearchOptions) -> Plan {
+        let mut plan = Plan {
+            optional: Vec::new(),
+            bags: Vec::new(),
+            fixed: Vec::new(),
+            coverage: !query.is_question(),
+        };
+        for clause in &query.clauses {
+            let occur = match clause.occur {
+                ClauseOccur::Should if options.all => ClauseOccur::Must,
+                occur => occur,
+            };
+            match occur {
+                ClauseOccur::Should => {
+                    plan.optional.push(presence(fields, clause));
+                    plan.bags.push(bag(fields, clause));
+                }
+                ClauseOccur::Must => {
+                    plan.fixed.push((Occur::Must, presence(fields, clause)));
+                    plan.fixed.push((Occur::Should, bag(fields, clause)));
+                }
+                ClauseOccur::MustNot => plan.fixed.push((Occur::MustNot, presence(fields, clause))),
+            }
+        }
+        let filter = |query: Box<dyn TantivyQuery>| -> (Occur, Box<dyn TantivyQuery>) {
+            // A filter adds nothing to the score, or filtering would change the ranking.
+            (Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0)))
+        };
+        for lang in [options.lang, query.lang].into_iter().flatten() {
+            let term = Term::from_field_text(fields.lang, lang.as_str());
+            plan.fixed.push(filter(Box::new(TermQuery::new(
+                term,
+                IndexRecordOption::Basic,
+            ))));
+        }
+        if !query.docs.is_empty() {
+            let any_doc = query
+                .docs
+                .iter()
+                .map(|id| -> (Occur, Box<dyn TantivyQuery>) {
+                    let term = Term::from_field_text(fields.doc, id);
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                    )
+                })
+                .collect();
+            plan.fixed
+                .push(filter(Box::new(BooleanQuery::new(any_doc))));
+        }
+        plan
+    }
+
+    /// The queries of the rounds, most present clauses first, the bag round last.
+    fn rounds(&self) -> Vec<Box<dyn TantivyQuery>> {
+        let has_required = self.fixed.iter().any(|(o, _)| *o == Occur::Must);
+        let mut rounds = Vec::new();
+        if !self.coverage && !self.bags.is_empty() {
+            let presences = self.optional.iter().map(|q| (Occur::Should, q.box_clone()));
+            let mut parts: Vec<(Occur, Box<dyn TantivyQuery>)> = presences.collect();
+            parts.push((Occur::Must, self.any_bag()));
+            return vec![self.round((Occur::Must, Box::new(BooleanQuery::new(parts))))];
+        }
+        for required in (1..=self.optional.len()).rev() {
+            let coverage = BooleanQuery::with_minimum_required_clauses(
+                self.optional
+                    .iter()
+                    .map(|q| (Occur::Should, q.box_clone()))
+                    .collect(),
+                required,
+            );
+            rounds.push(self.round((Occur::Must, Box::new(coverage))));
+        }
+        if self.optional.is_empty() && has_required {
+            let everything = ConstScoreQuery::new(Box::new(tantivy::query::AllQuery), 0.0);
+            rounds.push(self.round((Occur::Must, Box::new(everything))));
+        }
+        rounds
+    }
+
+    /// Matches a passage where any word or bigram of any optional clause occurs.
+    fn any_bag(&self) -> Box<dyn TantivyQuery> {
+        let bags = self.bags.iter().map(|q| (Occur::Should, q.box_clone()));
+        Box::new(BooleanQuery::new(bags.collect()))
+    }
+
+    fn round(&self, extra: (Occur, Box<dyn TantivyQuery>)) -> Box<dyn TantivyQuery> {
+        let mut parts: Vec<(Occur, Box<dyn TantivyQuery>)> = self
+            .fixed
+            .iter()
+            .map(|(o, q)| (*o, q.box_clone()))
+            .collect();
+        parts.extend(self.bags.iter().map(|q| (Occur::Should, q.box_clone())));
+        parts.push(extra);
+        Box::new(BooleanQuery::with_minimum_required_clauses(parts, 0))
+    }
+}
+
+/// The clause's words in order (or a single word), or, for Han text, its bigrams in order.
+fn presence(fields: &Fields, clause: &Clause) -> Box<dyn TantivyQuery> {
+    let mut ways = vec![sequence(fields.text, &clause.terms)];
+    if clause.han_only && !clause.bigrams.is_empty() {
+        ways.push(sequence(fields.grams, &clause.bigrams));
+    }
+    let any = BooleanQuery::new(ways.into_iter().map(|q| (Occur::Should, q)).collect());
+    Box::new(BoostQuery::new(Box::new(any), PRESENCE_WEIGHT))
+}
+
+/// Each distinct word, bigram and character of the clause, and its words in the title, for
+/// scoring.
+fn bag(fields: &Fields, clause: &Clause) -> Box<dyn TantivyQuery> {
+    let mut seen = HashSet::new();
+    let mut parts: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
+    for (field, terms, weight) in [
+        (fields.text, &clause.terms, WORD_WEIGHT),
+        (fields.grams, &clause.bigrams, BIGRAM_WEIGHT),
+        (fields.grams, &clause.unigrams, UNIGRAM_WEIGHT),
+        (fields.title, &clause.terms, TITLE_WEIGHT),
+    ] {
+        for (_, text) in terms {
+            if seen.insert((field, text.as_str())) {
+                let term = TermQuery::new(
+                    Term::from_field_text(field, text),
+                    IndexRecordOption::WithFreqs,
+                );
+                parts.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(term), weight)),
+                ));
+            }
+        }
+    }
+    Box::new(BooleanQuery::new(parts))
+}
+
+/// One term, or several at their relative positions.
+fn sequence(field: tantivy::schema::Field, terms: &[(usize, String)]) -> Box<dyn TantivyQuery> {
+    let term = |text: &str| Term::from_field_text(field, text);
+    match terms {
         [(_, only)] => Box::new(TermQuery::new(
             term(only),
             IndexRecordOption::WithFreqsAndPositions,

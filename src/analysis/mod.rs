@@ -25,23 +25,33 @@ use std::ops::Range;
 
 pub use dict::{UserDict, UserWord};
 pub use segment::Segmenter;
-pub use tokenizer::{register_tokenizers, DeclTokenizer, INDEX_TOKENIZER};
+pub use tokenizer::{register_tokenizers, DeclTokenizer, GRAM_TOKENIZER, INDEX_TOKENIZER};
 
 use crate::cleanup::{clean, is_han};
 use unicode_normalization::char::is_combining_mark;
 
+/// Whether documents index jieba's search-mode sub-words beside their words. Off: the bigram
+/// field finds a word inside a longer one, ranked below the whole word, and measured better
+/// (see the README's comparison).
+pub const SUB_WORDS: bool = false;
+
 /// Identifies the code and tables that decide which terms a text yields; with the user
 /// dictionary's digest it makes [`Analyzer::fingerprint`].
 pub const FINGERPRINT: &str = "declsearch-analysis/1; cleanup=pinyin-artifacts+nfkc; \
-fold=opencc-t2s(ferrous-opencc 0.4); segment=jieba-rs 0.11 default dict, no hmm, search sub-words; \
+fold=opencc-t2s(ferrous-opencc 0.4); segment=jieba-rs 0.11 default dict, no hmm, no sub-words; grams=han chars+pairs; \
 latin=lowercase+strip-diacritics+snowball-english, max 100 bytes; positions=han-char,latin-word";
 
-/// Whether to add the sub-words of long Han words (documents) or not (queries: a query word
-/// must match as the user wrote it; its sub-words are in the index already).
+/// What to produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
+    /// Words of a document, with the sub-words of long Han words if the analyzer adds them.
     Index,
+    /// Words of a query: as the user wrote them, no sub-words.
     Query,
+    /// Han characters and overlapping pairs of them (`上合组织` gives `上 上合 合 合组 组 组织
+    /// 织`), each at the position of its first character: substring recall for Han text,
+    /// whatever the words, and partial credit for differently worded text.
+    Grams,
 }
 
 /// One term of analysed text.
@@ -117,9 +127,24 @@ impl Analyzer {
             }
             let run = &cleaned.text[byte_at(i)..byte_at(j)];
             match class {
+                Class::Han if mode == Mode::Grams => {
+                    let folded: Vec<char> = fold::to_simplified(run).chars().collect();
+                    for k in 0..folded.len() {
+                        for len in [1, 2].into_iter().filter(|len| k + len <= folded.len()) {
+                            terms.push(Term {
+                                text: folded[k..k + len].iter().collect(),
+                                position: position + k,
+                                range: cleaned.origin_of(i + k..i + k + len),
+                            });
+                        }
+                    }
+                    position += j - i;
+                }
+                Class::Word if mode == Mode::Grams => position += 1,
                 Class::Han => {
                     let folded = fold::to_simplified(run);
-                    for word in self.segmenter.segment(&folded, mode == Mode::Index) {
+                    let sub_words = mode == Mode::Index && SUB_WORDS;
+                    for word in self.segmenter.segment(&folded, sub_words) {
                         terms.push(Term {
                             text: word.text.to_owned(),
                             position: position + word.chars.start,
@@ -193,21 +218,31 @@ mod tests {
     }
 
     #[test]
-    fn index_mode_adds_sub_words_at_their_own_positions() {
+    fn words_inside_longer_words_are_found_by_their_bigrams() {
         let original = "平等互利";
-        let terms = analyze(original, Mode::Index);
-        let hu_li = terms
+        assert_eq!(texts(&analyze(original, Mode::Index)), ["平等互利"]);
+        let grams = analyze(original, Mode::Grams);
+        let hu_li = grams
             .iter()
             .find(|t| t.text == "互利")
-            .expect("sub-word 互利");
+            .expect("bigram 互利");
         assert_eq!(hu_li.position, 2);
         assert_eq!(&original[hu_li.range.clone()], "互利");
-        assert!(terms
-            .iter()
-            .any(|t| t.text == "平等互利" && t.position == 0));
-        assert!(!analyze(original, Mode::Query)
-            .iter()
-            .any(|t| t.text == "互利"));
+    }
+
+    #[test]
+    fn grams_cover_han_runs_only() {
+        let original = "上合組織 SCO 減貧";
+        let terms = analyze(original, Mode::Grams);
+        assert_eq!(
+            texts(&terms),
+            ["上", "上合", "合", "合组", "组", "组织", "织", "减", "减贫", "贫"]
+        );
+        assert_eq!(&original[terms[3].range.clone()], "合組");
+        assert_eq!(
+            terms.iter().map(|t| t.position).collect::<Vec<_>>(),
+            [0, 0, 1, 1, 2, 2, 3, 5, 5, 6]
+        );
     }
 
     #[test]

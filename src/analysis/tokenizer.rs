@@ -10,6 +10,8 @@ use super::{Analyzer, Mode};
 
 /// Name under which the document analyzer is registered.
 pub const INDEX_TOKENIZER: &str = "declsearch";
+/// Name under which the character-gram analyzer is registered.
+pub const GRAM_TOKENIZER: &str = "declsearch-grams";
 
 /// tantivy adapter over [`analyze`].
 #[derive(Debug, Clone)]
@@ -67,8 +69,13 @@ impl TokenStream for DeclTokenStream {
 
 /// Register the analyzers an index needs; call on every open.
 pub fn register_tokenizers(index: &tantivy::Index, analyzer: &Analyzer) {
-    index.tokenizers().register(
+    let tokenizers = index.tokenizers();
+    tokenizers.register(
         INDEX_TOKENIZER,
         DeclTokenizer::new(analyzer.clone(), Mode::Index),
+    );
+    tokenizers.register(
+        GRAM_TOKENIZER,
+        DeclTokenizer::new(analyzer.clone(), Mode::Grams),
     );
 }

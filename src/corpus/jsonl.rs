@@ -1,7 +1,7 @@
 //! `.jsonl`: one document per line, `{"id": ..., "text": ..., "title"?: ..., "lang"?: ...}`.
 //!
-//! `id` may be a string or a number. `title` is accepted and not indexed (titles of the
-//! evaluation sets are English slugs even for Chinese records). `lang` takes a language tag.
+//! `id` may be a string or a number. `title` is indexed beside every passage of the record.
+//! `lang` takes a language tag.
 
 use serde::Deserialize;
 
@@ -12,7 +12,6 @@ struct Record {
     id: serde_json::Value,
     text: String,
     #[serde(default)]
-    #[allow(dead_code)]
     title: Option<String>,
     #[serde(default)]
     lang: Option<String>,
@@ -41,6 +40,7 @@ pub fn documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
         };
         documents.push(Document {
             id,
+            title: record.title.filter(|t| !t.trim().is_empty()),
             passages: record_passages(&record.text, line_number, lang),
         });
     }

@@ -32,6 +32,9 @@ pub struct Document {
     /// Document id: the file's path under its corpus root without extension and language
     /// tag, or the record id of a `.jsonl` or `.tsv` record.
     pub id: String,
+    /// A title given with the document (`.jsonl` `title`, a `.tsv` `title` column): indexed
+    /// beside each passage, so a passage is found by what its document is about.
+    pub title: Option<String>,
     pub passages: Vec<Passage>,
 }
 
@@ -171,14 +174,17 @@ impl CorpusFile {
         let mut documents = match self.format {
             Format::Text => vec![Document {
                 id: stem,
+                title: None,
                 passages: split_passages(&text),
             }],
             Format::Markdown => vec![Document {
                 id: stem,
+                title: None,
                 passages: markdown::passages(&text),
             }],
             Format::Html => vec![Document {
                 id: stem,
+                title: None,
                 passages: html::passages(&text),
             }],
             Format::JsonLines => jsonl::documents(&text).map_err(|(l, r)| malformed(l, r))?,

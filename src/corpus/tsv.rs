@@ -51,6 +51,7 @@ pub fn documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
             columns[i].suffix = Some(names[columns[i].index].to_owned());
         }
     }
+    let title_column = names.iter().position(|n| n.eq_ignore_ascii_case("title"));
     let id_columns: Vec<usize> = match names.iter().position(|n| n.eq_ignore_ascii_case("id")) {
         Some(id) => vec![id],
         None if first_text > 0 => (0..first_text).collect(),
@@ -88,7 +89,14 @@ pub fn documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
                 Some(suffix) => format!("{id}#{suffix}"),
                 None => id.clone(),
             };
-            documents.push(Document { id, passages });
+            let title = title_column
+                .map(|c| cells[c].trim().to_owned())
+                .filter(|t| !t.is_empty());
+            documents.push(Document {
+                id,
+                title,
+                passages,
+            });
         }
     }
     Ok(documents)
@@ -123,7 +131,8 @@ mod tests {
         let ids: Vec<_> = documents(text).unwrap().into_iter().map(|d| d.id).collect();
         assert_eq!(ids, ["1#zh_hant", "1#zh_hans", "1"]);
         let text = "title\tid\ttext\nT\tx9\t內容\n";
-        assert_eq!(documents(text).unwrap()[0].id, "x9");
+        let doc = &documents(text).unwrap()[0];
+        assert_eq!((doc.id.as_str(), doc.title.as_deref()), ("x9", Some("T")));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use tantivy::schema::{
 };
 use tantivy::{doc, TantivyDocument};
 
-use crate::analysis::INDEX_TOKENIZER;
+use crate::analysis::{GRAM_TOKENIZER, INDEX_TOKENIZER};
 
 /// The fields of a passage document.
 #[derive(Debug, Clone, Copy)]
@@ -21,8 +21,12 @@ pub struct Fields {
     pub line: Field,
     /// `zh` or `en`, exact.
     pub lang: Field,
-    /// The original passage text, analysed with positions and stored.
+    /// The original passage text, analysed into words with positions, and stored.
     pub text: Field,
+    /// The same text analysed into Han characters and character bigrams with positions.
+    pub grams: Field,
+    /// The document's title, if it has one: analysed into words, and stored.
+    pub title: Field,
 }
 
 /// A passage document as stored in the index.
@@ -34,6 +38,8 @@ pub struct StoredPassage {
     pub line: u64,
     pub lang: String,
     pub text: String,
+    /// Empty when the document has none.
+    pub title: String,
 }
 
 impl Fields {
@@ -46,6 +52,8 @@ impl Fields {
             self.line => p.line,
             self.lang => p.lang.as_str(),
             self.text => p.text.as_str(),
+            self.grams => p.text.as_str(),
+            self.title => p.title.as_str(),
         )
     }
 
@@ -71,25 +79,30 @@ impl Fields {
             line: number(self.line),
             lang: text(self.lang),
             text: text(self.text),
+            title: text(self.title),
         }
     }
 
     pub fn schema() -> (Schema, Fields) {
         let mut builder = Schema::builder();
+        let analysed = |tokenizer| {
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions)
+        };
         let text_options = TextOptions::default()
-            .set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer(INDEX_TOKENIZER)
-                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-            )
+            .set_indexing_options(analysed(INDEX_TOKENIZER))
             .set_stored();
+        let gram_options = TextOptions::default().set_indexing_options(analysed(GRAM_TOKENIZER));
         let fields = Fields {
             doc: builder.add_text_field("doc", STRING | STORED),
             source: builder.add_text_field("source", STRING | STORED),
             passage: builder.add_u64_field("passage", INDEXED | STORED),
             line: builder.add_u64_field("line", STORED),
             lang: builder.add_text_field("lang", STRING | STORED),
-            text: builder.add_text_field("text", text_options),
+            text: builder.add_text_field("text", text_options.clone()),
+            grams: builder.add_text_field("grams", gram_options),
+            title: builder.add_text_field("title", text_options),
         };
         (builder.build(), fields)
     }
@@ -104,6 +117,8 @@ impl Fields {
             line: field("line")?,
             lang: field("lang")?,
             text: field("text")?,
+            grams: field("grams")?,
+            title: field("title")?,
         })
     }
 }

@@ -339,6 +339,7 @@ fn write_generation(
                     line: u64::from(passage.line),
                     lang: passage.lang.as_str().to_owned(),
                     text: passage.text.clone(),
+                    title: document.title.clone().unwrap_or_default(),
                 };
                 writer
                     .add_document(fields.document(&stored))

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use declsearch::eval::Ranking;
 use declsearch::{Index, Lang, SearchOptions, UpdateOptions, UpdateReport, UserDict};
 
 #[derive(Parser)]
@@ -29,6 +30,8 @@ enum Command {
     /// Search the index; builds it from the corpus first when there is none yet.
     #[command(after_help = QUERY_HELP)]
     Search(SearchArgs),
+    /// Measure ranking quality: MRR@10, Recall@10, nDCG@10 over judged queries.
+    Eval(EvalArgs),
     /// Bring the index in step with the corpus: index added and changed files, drop removed
     /// ones, leave the rest.
     Index(IndexArgs),
@@ -46,7 +49,15 @@ Exit codes: 0 hits found, 1 no hit, 2 error.";
 #[derive(clap::Args)]
 struct SearchArgs {
     /// The query: words and "quoted phrases".
-    query: String,
+    #[arg(required_unless_present = "queries", conflicts_with = "queries")]
+    query: Option<String>,
+    /// Run every query of a file of `qid<TAB>query` lines instead.
+    #[arg(long, value_name = "FILE")]
+    queries: Option<PathBuf>,
+    /// Output of a --queries run: hit objects with a "qid" (json), or TREC run lines
+    /// `qid Q0 docid rank score declsearch` ranking documents by their best passage (trec).
+    #[arg(long, value_enum, requires = "queries")]
+    format: Option<BatchFormat>,
     /// Index folder.
     #[arg(long, default_value = "index")]
     index: PathBuf,
@@ -59,6 +70,9 @@ struct SearchArgs {
     /// Only passages in this language.
     #[arg(long, value_parser = parse_lang)]
     lang: Option<Lang>,
+    /// Require every word and phrase, as if each had a +.
+    #[arg(long)]
+    all: bool,
     /// One JSON object per hit and line, instead of text.
     #[arg(long)]
     json: bool,
@@ -96,6 +110,28 @@ extension (x.en.txt, x.zh-Hant.md) sets the language. Other files are skipped wi
 Exit codes: 0 done, 2 error; also 2 when a file could not be read or parsed (it is named, its
 previous version stays indexed, and everything else is committed).";
 
+#[derive(clap::Args)]
+struct EvalArgs {
+    /// Queries: `qid<TAB>query` lines.
+    #[arg(long, value_name = "FILE")]
+    queries: PathBuf,
+    /// Judgments: TREC qrels lines `qid 0 docid relevance`.
+    #[arg(long, value_name = "FILE")]
+    qrels: PathBuf,
+    /// Index folder.
+    #[arg(long, default_value = "index")]
+    index: PathBuf,
+    /// Print the measures as one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BatchFormat {
+    Json,
+    Trec,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ColorWhen {
     Auto,
@@ -118,7 +154,9 @@ enum Outcome {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
+        Command::Search(args) if args.queries.is_some() => search_batch(args),
         Command::Search(args) => search(args),
+        Command::Eval(args) => eval(args),
         Command::Index(args) => index(args),
     };
     match outcome {
@@ -134,17 +172,19 @@ fn main() -> ExitCode {
 }
 
 fn search(args: SearchArgs) -> anyhow::Result<Outcome> {
-    declsearch::Query::check_syntax(&args.query)?;
+    let query = args.query.unwrap_or_default();
+    declsearch::Query::check_syntax(&query)?;
     let Some(index) = open_or_build(&args.index, &args.corpus)? else {
         return Ok(Outcome::PartlyFailed);
     };
     let options = SearchOptions {
         limit: args.limit as usize,
         lang: args.lang,
+        all: args.all,
     };
     let hits = index
-        .search(&args.query, &options)
-        .with_context(|| format!("searching {:?}", args.query))?;
+        .search(&query, &options)
+        .with_context(|| format!("searching {query:?}"))?;
     if args.json {
         output::json_lines(&hits)?;
     } else {
@@ -155,6 +195,74 @@ fn search(args: SearchArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Matched
     })
+}
+
+fn search_batch(args: SearchArgs) -> anyhow::Result<Outcome> {
+    let path = args.queries.expect("a --queries run");
+    let queries = declsearch::eval::read_queries(&path)?;
+    let Some(index) = open_or_build(&args.index, &args.corpus)? else {
+        return Ok(Outcome::PartlyFailed);
+    };
+    let options = SearchOptions {
+        limit: args.limit as usize,
+        lang: args.lang,
+        all: args.all,
+    };
+    let format = args.format.unwrap_or(BatchFormat::Json);
+    let ranking = match format {
+        BatchFormat::Json => Ranking::Passages,
+        BatchFormat::Trec => Ranking::Documents,
+    };
+    let results = index.search_batch(&queries, &options, ranking);
+    let mut failed = false;
+    let mut out = output::Lines::stdout();
+    for (line, result) in queries.iter().zip(results) {
+        match result {
+            Ok(hits) => match format {
+                BatchFormat::Json => out.hits_with_qid(&line.qid, &hits)?,
+                BatchFormat::Trec => out.trec(&line.qid, &hits)?,
+            },
+            Err(err) => {
+                failed = true;
+                eprintln!(
+                    "declsearch: error: query {} ({}:{}) skipped: {err}",
+                    line.qid,
+                    path.display(),
+                    line.line
+                );
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if failed {
+        Outcome::PartlyFailed
+    } else {
+        Outcome::Matched
+    })
+}
+
+fn eval(args: EvalArgs) -> anyhow::Result<Outcome> {
+    let queries = declsearch::eval::read_queries(&args.queries)?;
+    let qrels = declsearch::eval::read_qrels(&args.qrels)?;
+    let index = Index::open(&args.index)?;
+    let (measures, failed) = index.evaluate(&queries, &qrels, &SearchOptions::default());
+    for (line, err) in &failed {
+        eprintln!(
+            "declsearch: error: query {} ({}:{}) counted as no hit: {err}",
+            line.qid,
+            args.queries.display(),
+            line.line
+        );
+    }
+    if args.json {
+        output::json_line(&measures)?;
+    } else {
+        println!(
+            "queries {}  MRR@10 {:.4}  Recall@10 {:.4}  nDCG@10 {:.4}  no hit {}",
+            measures.queries, measures.mrr, measures.recall, measures.ndcg, measures.no_hit
+        );
+    }
+    Ok(Outcome::Matched)
 }
 
 /// The index, built first if there is none; `None` if building it met files that failed

@@ -64,3 +64,48 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
             .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
     })
 }
+
+/// Buffered JSON or TREC lines of a batch run.
+pub struct Lines {
+    out: BufWriter<io::StdoutLock<'static>>,
+}
+
+#[derive(Serialize)]
+struct HitWithQid<'a> {
+    qid: &'a str,
+    #[serde(flatten)]
+    hit: &'a Hit,
+}
+
+impl Lines {
+    pub fn stdout() -> Lines {
+        Lines {
+            out: BufWriter::new(io::stdout().lock()),
+        }
+    }
+
+    /// Hit objects with an added `"qid"`, one per line.
+    pub fn hits_with_qid(&mut self, qid: &str, hits: &[Hit]) -> io::Result<()> {
+        for hit in hits {
+            serde_json::to_writer(&mut self.out, &HitWithQid { qid, hit })?;
+            writeln!(self.out)?;
+        }
+        Ok(())
+    }
+
+    /// TREC run lines: `qid Q0 docid rank score declsearch`.
+    pub fn trec(&mut self, qid: &str, hits: &[Hit]) -> io::Result<()> {
+        for hit in hits {
+            writeln!(
+                self.out,
+                "{qid} Q0 {} {} {:.6} declsearch",
+                hit.doc, hit.rank, hit.score
+            )?;
+        }
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
