@@ -32,6 +32,7 @@ pub mod cleanup;
 pub mod corpus;
 mod error;
 pub mod eval;
+pub mod explain;
 pub mod highlight;
 pub mod index;
 pub mod passage;

@@ -49,6 +49,8 @@ pub struct Query {
     pub lang: Option<Lang>,
     /// `doc:` filters (any of them).
     pub docs: Vec<String>,
+    /// Stop words left out of the ranking.
+    pub dropped: Vec<String>,
 }
 
 /// One word or phrase of a query.
@@ -98,6 +100,7 @@ impl Query {
             clauses: Vec::new(),
             lang: None,
             docs: Vec::new(),
+            dropped: Vec::new(),
         };
         for item in items(input)? {
             match item {
@@ -133,7 +136,7 @@ impl Query {
                 "it only excludes words; give at least one word to find"
             }));
         }
-        drop_stop_words(&mut query.clauses);
+        query.dropped = drop_stop_words(&mut query.clauses);
         Ok(query)
     }
 }
@@ -191,20 +194,24 @@ fn analyze_clause(analyzer: &Analyzer, text: &str, phrase: bool, occur: Occur) -
     })
 }
 
-/// Unquoted optional English stop words go when something else remains to rank by.
-fn drop_stop_words(clauses: &mut Vec<Clause>) {
+/// Unquoted optional English stop words go when something else remains to rank by; returns
+/// those dropped.
+fn drop_stop_words(clauses: &mut Vec<Clause>) -> Vec<String> {
     let is_stop = |c: &Clause| {
         c.occur == Occur::Should
             && !c.phrase
             && c.terms.len() == 1
             && ENGLISH_STOP_WORDS.contains(&c.source.to_lowercase().as_str())
     };
-    if clauses
+    if !clauses
         .iter()
         .any(|c| c.occur != Occur::MustNot && !is_stop(c))
     {
-        clauses.retain(|c| !is_stop(c));
+        return Vec::new();
     }
+    let (dropped, kept) = std::mem::take(clauses).into_iter().partition(is_stop);
+    *clauses = kept;
+    dropped.into_iter().map(|c: Clause| c.source).collect()
 }
 
 /// Split the query text into items.

@@ -41,6 +41,8 @@ pub struct SearchOptions {
     pub lang: Option<Lang>,
     /// Require every word and phrase (as if each had a `+`).
     pub all: bool,
+    /// Attach each hit's score breakdown ([`Hit::explain`]).
+    pub explain: bool,
 }
 
 impl Default for SearchOptions {
@@ -49,6 +51,7 @@ impl Default for SearchOptions {
             limit: 10,
             lang: None,
             all: false,
+            explain: false,
         }
     }
 }
@@ -83,6 +86,9 @@ pub struct Hit {
     /// Matched words as `[start, end)` byte ranges of `text`: sorted, non-overlapping, on char
     /// boundaries.
     pub highlights: Vec<(usize, usize)>,
+    /// The score's breakdown (tantivy's explanation tree), with [`SearchOptions::explain`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explain: Option<serde_json::Value>,
 }
 
 impl Index {
@@ -95,12 +101,20 @@ impl Index {
     /// Search with a query already parsed.
     pub fn search_parsed(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
         let searcher = self.reader.searcher();
-        self.rank(query, options)?
+        let (ranked, rounds) = self.rank(query, options)?;
+        ranked
             .into_iter()
             .enumerate()
-            .map(|(i, (score, address))| {
+            .map(|(i, (score, address, round))| {
                 let stored = self.stored(&searcher, address)?;
-                Ok(self.hit(i + 1, score, stored, &query.clauses))
+                let mut hit = self.hit(i + 1, score, stored, &query.clauses);
+                if options.explain {
+                    let explanation = rounds[round]
+                        .explain(&searcher, address)
+                        .map_err(Error::tantivy(&self.dir))?;
+                    hit.explain = serde_json::to_value(explanation).ok();
+                }
+                Ok(hit)
             })
             .collect()
     }
@@ -114,7 +128,7 @@ impl Index {
         };
         let mut seen = HashSet::new();
         let mut hits = Vec::new();
-        for (score, address) in self.rank(query, &passages)? {
+        for (score, address, _) in self.rank(query, &passages)?.0 {
             let stored = self.stored(&searcher, address)?;
             if seen.insert(stored.doc.clone()) {
                 hits.push(self.hit(hits.len() + 1, score, stored, &query.clauses));
@@ -131,27 +145,28 @@ impl Index {
         Ok(self.fields.read(&document))
     }
 
-    /// Passages in rank order with their scores (see the module docs).
-    fn rank(&self, query: &Query, options: &SearchOptions) -> Result<Vec<(f32, DocAddress)>> {
+    /// Passages in rank order with their scores and the round that found them, and the
+    /// rounds' queries (see the module docs).
+    fn rank(&self, query: &Query, options: &SearchOptions) -> Result<Ranked> {
         let searcher = self.reader.searcher();
-        let plan = Plan::new(&self.fields, query, options);
-        let mut ranked: Vec<(f32, DocAddress)> = Vec::new();
+        let rounds = Plan::new(&self.fields, query, options).rounds();
+        let mut ranked = Vec::new();
         let mut seen = HashSet::new();
-        for round in plan.rounds() {
+        for (number, round) in rounds.iter().enumerate() {
             if ranked.len() >= options.limit {
                 break;
             }
             let top = TopDocs::with_limit(options.limit + seen.len()).order_by_score();
             for (score, address) in searcher
-                .search(&round, &top)
+                .search(round, &top)
                 .map_err(Error::tantivy(&self.dir))?
             {
                 if ranked.len() < options.limit && seen.insert(address) {
-                    ranked.push((score, address));
+                    ranked.push((score, address, number));
                 }
             }
         }
-        Ok(ranked)
+        Ok((ranked, rounds))
     }
 
     fn hit(&self, rank: usize, score: f32, stored: StoredPassage, clauses: &[Clause]) -> Hit {
@@ -169,9 +184,13 @@ impl Index {
             line: stored.line as u32,
             text: stored.text,
             highlights,
+            explain: None,
         }
     }
 }
+
+/// Ranked passages (score, address, round) and the rounds' queries.
+type Ranked = (Vec<(f32, DocAddress, usize)>, Vec<Box<dyn TantivyQuery>>);
 
 /// The tantivy queries of a search, built once per clause.
 struct Plan {
@@ -183,6 +202,8 @@ struct Plan {
     fixed: Vec<(Occur, Box<dyn TantivyQuery>)>,
     /// Rank by the number of present clauses first (keywords), or by score alone (questions).
     coverage: bool,
+    /// Whether some clause is required (`+`, `--all`): then optional clauses only rank.
+    required: bool,
 }
 
 impl Plan {
@@ -192,6 +213,7 @@ impl Plan {
             bags: Vec::new(),
             fixed: Vec::new(),
             coverage: !query.is_question(),
+            required: false,
         };
         for clause in &query.clauses {
             let occur = match clause.occur {
@@ -204,6 +226,7 @@ impl Plan {
                     plan.bags.push(bag(fields, clause));
                 }
                 ClauseOccur::Must => {
+                    plan.required = true;
                     plan.fixed.push((Occur::Must, presence(fields, clause)));
                     plan.fixed.push((Occur::Should, bag(fields, clause)));
                 }
@@ -241,13 +264,21 @@ impl Plan {
 
     /// The queries of the rounds, most present clauses first, the bag round last.
     fn rounds(&self) -> Vec<Box<dyn TantivyQuery>> {
-        let has_required = self.fixed.iter().any(|(o, _)| *o == Occur::Must);
         let mut rounds = Vec::new();
-        if !self.coverage && !self.bags.is_empty() {
+        let everything = || -> (Occur, Box<dyn TantivyQuery>) {
+            let all = ConstScoreQuery::new(Box::new(tantivy::query::AllQuery), 0.0);
+            (Occur::Must, Box::new(all))
+        };
+        if !self.coverage && !self.optional.is_empty() {
             let presences = self.optional.iter().map(|q| (Occur::Should, q.box_clone()));
             let mut parts: Vec<(Occur, Box<dyn TantivyQuery>)> = presences.collect();
-            parts.push((Occur::Must, self.any_bag()));
-            return vec![self.round((Occur::Must, Box::new(BooleanQuery::new(parts))))];
+            parts.push(if self.required {
+                everything()
+            } else {
+                (Occur::Must, self.any_bag())
+            });
+            let question = BooleanQuery::with_minimum_required_clauses(parts, 0);
+            return vec![self.round((Occur::Must, Box::new(question)))];
         }
         for required in (1..=self.optional.len()).rev() {
             let coverage = BooleanQuery::with_minimum_required_clauses(
@@ -259,9 +290,8 @@ impl Plan {
             );
             rounds.push(self.round((Occur::Must, Box::new(coverage))));
         }
-        if self.optional.is_empty() && has_required {
-            let everything = ConstScoreQuery::new(Box::new(tantivy::query::AllQuery), 0.0);
-            rounds.push(self.round((Occur::Must, Box::new(everything))));
+        if self.required {
+            rounds.push(self.round(everything()));
         }
         rounds
     }

@@ -334,15 +334,22 @@ fn large_workspace(files: usize) -> Workspace {
 }
 
 #[test]
-fn sigkill_at_any_moment_leaves_an_index_that_answers() {
-    let ws = large_workspace(600);
+fn sigkill_at_any_moment_leaves_the_old_or_the_new_index_whole() {
+    let ws = large_workspace(3000);
     let (s, run) = index(&ws, &[]);
     assert_eq!(run.code, 0);
-    assert_eq!(s.passages, 6000);
+    assert_eq!(s.passages, 30_000);
     assert!(!run.stderr.contains('\r'), "no progress bar when piped");
 
-    ws.add_file("late.txt", "友城減貧合作。".as_bytes());
-    for (round, delay_ms) in [30u64, 150, 400, 800, 1500].into_iter().enumerate() {
+    let text = String::from_utf8(declaration()).unwrap();
+    let delays = [10u64, 60, 150, 300, 500, 800, 1200];
+    for (round, delay_ms) in delays.into_iter().enumerate() {
+        // A third of the files change: a run that publishes shows the round's marker in all
+        // of them, one that does not in none.
+        for i in 0..1000 {
+            let marked = format!("{text}\n\nroundmarker{round} file {i}");
+            ws.add_file(&format!("batch/decl-{i:04}.txt"), marked.as_bytes());
+        }
         let mode: &[&str] = if round % 2 == 0 {
             &["index"]
         } else {
@@ -359,17 +366,31 @@ fn sigkill_at_any_moment_leaves_an_index_that_answers() {
         child.kill().unwrap();
         child.wait().unwrap();
 
-        let (hits, run) = ws.search("上合组织", &["--limit", "1000"]);
-        assert_eq!(run.code, 0, "after a kill at {delay_ms} ms: {}", run.stderr);
-        assert_eq!(hits.len(), 1000, "old or new state, complete either way");
-        let (late, _) = ws.search("友城减贫", &[]);
-        assert!(late.len() <= 1);
+        let marker = format!("roundmarker{round}");
+        let (hits, run) = ws.search(&marker, &["--limit", "2000"]);
+        assert!(
+            run.code <= 1,
+            "after a kill at {delay_ms} ms: {}",
+            run.stderr
+        );
+        assert!(
+            hits.is_empty() || hits.len() == 1000,
+            "after a kill at {delay_ms} ms, {} passages have the marker",
+            hits.len()
+        );
+        let (hits, run) = ws.search("上合组织", &["--limit", "100"]);
+        assert_eq!((run.code, hits.len()), (0, 100), "the index answers");
     }
     let (s, run) = index(&ws, &[]);
     assert_eq!(run.code, 0);
-    assert_eq!((s.documents, s.passages), (601, 6001), "a rerun converges");
-    let (late, _) = ws.search("友城减贫", &[]);
-    assert_eq!(late[0].doc, "late");
+    // A marked file has blank lines now: two passages (the declaration block, the marker).
+    assert_eq!(
+        (s.documents, s.passages),
+        (3000, 2 * 1000 + 10 * 2000),
+        "a rerun converges"
+    );
+    let last = format!("roundmarker{}", delays.len() - 1);
+    assert_eq!(ws.search(&last, &["--limit", "2000"]).0.len(), 1000);
 }
 
 #[test]

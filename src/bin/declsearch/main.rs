@@ -30,6 +30,10 @@ enum Command {
     /// Search the index; builds it from the corpus first when there is none yet.
     #[command(after_help = QUERY_HELP)]
     Search(SearchArgs),
+    /// Show what a query becomes: cleanup, folding, segmentation, expansions, and the query
+    /// that runs.
+    #[command(after_help = QUERY_HELP)]
+    Explain(ExplainArgs),
     /// Measure ranking quality: MRR@10, Recall@10, nDCG@10 over judged queries.
     Eval(EvalArgs),
     /// Bring the index in step with the corpus: index added and changed files, drop removed
@@ -39,17 +43,28 @@ enum Command {
 
 const QUERY_HELP: &str = "\
 Query syntax:
-  word word ...   passages matching any word; those matching more words rank first
-  \"a phrase\"      words in this order, next to each other
-Chinese may be typed in simplified or traditional characters; English words are case-folded
-and stemmed (cities = city).
+  word word ...    passages with any of the words; those with more of them present rank first
+  \"a phrase\"       the words in this order, next to each other
+  +word, +\"...\"    must occur            -word, -\"...\"   must not occur
+  lang:zh, lang:en only passages in that language
+  doc:ID           only passages of that document (several doc: items: any of them)
+  --all            every word and phrase must occur
+Chinese may be typed in simplified or traditional characters. A word also matches inside a
+longer word (互利 in 平等互利, 人民共和国 in 中华人民共和国), ranked below the whole word. English
+words are case-folded and stemmed (cities = city); stop words (the, of, what, ...) are left
+out when other words remain. A question or sentence (a question mark, a long unspaced
+sentence, or more than five words) is ranked by score alone, not by how many words are present.
 
 Exit codes: 0 hits found, 1 no hit, 2 error.";
 
 #[derive(clap::Args)]
 struct SearchArgs {
-    /// The query: words and "quoted phrases".
-    #[arg(required_unless_present = "queries", conflicts_with = "queries")]
+    /// The query: words and "quoted phrases" (see below; `-word` needs no `--`).
+    #[arg(
+        required_unless_present = "queries",
+        conflicts_with = "queries",
+        allow_hyphen_values = true
+    )]
     query: Option<String>,
     /// Run every query of a file of `qid<TAB>query` lines instead.
     #[arg(long, value_name = "FILE")]
@@ -76,6 +91,9 @@ struct SearchArgs {
     /// One JSON object per hit and line, instead of text.
     #[arg(long)]
     json: bool,
+    /// Add each hit's score breakdown.
+    #[arg(long)]
+    explain: bool,
     /// When to colour the highlights.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
     color: ColorWhen,
@@ -109,6 +127,28 @@ extension (x.en.txt, x.zh-Hant.md) sets the language. Other files are skipped wi
 
 Exit codes: 0 done, 2 error; also 2 when a file could not be read or parsed (it is named, its
 previous version stays indexed, and everything else is committed).";
+
+#[derive(clap::Args)]
+struct ExplainArgs {
+    /// The query.
+    #[arg(allow_hyphen_values = true)]
+    query: String,
+    /// Index folder (its user dictionary shapes segmentation).
+    #[arg(long, default_value = "index")]
+    index: PathBuf,
+    /// Corpus folder or file, indexed when the index does not exist yet.
+    #[arg(long, default_value = "corpus")]
+    corpus: PathBuf,
+    /// As searched with --lang.
+    #[arg(long, value_parser = parse_lang)]
+    lang: Option<Lang>,
+    /// As searched with --all.
+    #[arg(long)]
+    all: bool,
+    /// One JSON object.
+    #[arg(long)]
+    json: bool,
+}
 
 #[derive(clap::Args)]
 struct EvalArgs {
@@ -157,6 +197,7 @@ fn main() -> ExitCode {
         Command::Search(args) if args.queries.is_some() => search_batch(args),
         Command::Search(args) => search(args),
         Command::Eval(args) => eval(args),
+        Command::Explain(args) => explain(args),
         Command::Index(args) => index(args),
     };
     match outcome {
@@ -181,6 +222,7 @@ fn search(args: SearchArgs) -> anyhow::Result<Outcome> {
         limit: args.limit as usize,
         lang: args.lang,
         all: args.all,
+        explain: args.explain,
     };
     let hits = index
         .search(&query, &options)
@@ -207,6 +249,7 @@ fn search_batch(args: SearchArgs) -> anyhow::Result<Outcome> {
         limit: args.limit as usize,
         lang: args.lang,
         all: args.all,
+        explain: args.explain,
     };
     let format = args.format.unwrap_or(BatchFormat::Json);
     let ranking = match format {
@@ -239,6 +282,25 @@ fn search_batch(args: SearchArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Matched
     })
+}
+
+fn explain(args: ExplainArgs) -> anyhow::Result<Outcome> {
+    declsearch::Query::check_syntax(&args.query)?;
+    let Some(index) = open_or_build(&args.index, &args.corpus)? else {
+        return Ok(Outcome::PartlyFailed);
+    };
+    let options = SearchOptions {
+        lang: args.lang,
+        all: args.all,
+        ..SearchOptions::default()
+    };
+    let report = index.explain_query(&args.query, &options)?;
+    if args.json {
+        output::json_line(&report)?;
+    } else {
+        output::query_report(&report)?;
+    }
+    Ok(Outcome::Matched)
 }
 
 fn eval(args: EvalArgs) -> anyhow::Result<Outcome> {

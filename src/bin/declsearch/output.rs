@@ -35,6 +35,68 @@ pub fn human(hits: &[Hit], choice: ColorChoice) -> io::Result<()> {
             shown = end;
         }
         writeln!(out, "{}", &hit.text[shown..])?;
+        if let Some(explanation) = &hit.explain {
+            explanation_tree(&mut out, explanation, 1)?;
+        }
+    }
+    out.flush()
+}
+
+/// tantivy's explanation as an indented tree: `value  description`.
+fn explanation_tree(
+    out: &mut impl Write,
+    node: &serde_json::Value,
+    depth: usize,
+) -> io::Result<()> {
+    let value = node["value"].as_f64().unwrap_or_default();
+    let description = node["description"].as_str().unwrap_or_default();
+    writeln!(
+        out,
+        "{:indent$}{value:>8.3}  {description}",
+        "",
+        indent = depth * 2
+    )?;
+    for child in node["details"].as_array().into_iter().flatten() {
+        explanation_tree(out, child, depth + 1)?;
+    }
+    Ok(())
+}
+
+/// The report of `declsearch explain`.
+pub fn query_report(report: &declsearch::explain::QueryReport) -> io::Result<()> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    writeln!(out, "query:    {}", report.query)?;
+    writeln!(out, "mode:     {}", report.mode)?;
+    for (i, clause) in report.clauses.iter().enumerate() {
+        let quoted = if clause.phrase { ", phrase" } else { "" };
+        writeln!(
+            out,
+            "clause {}: {} ({}{quoted})",
+            i + 1,
+            clause.source,
+            clause.occur
+        )?;
+        writeln!(out, "  cleaned: {}", clause.cleaned)?;
+        writeln!(out, "  folded:  {}", clause.folded)?;
+        writeln!(out, "  words:   {}", clause.words.join(" "))?;
+        if !clause.bigrams.is_empty() {
+            writeln!(out, "  bigrams: {}", clause.bigrams.join(" "))?;
+            writeln!(out, "  chars:   {}", clause.chars.join(" "))?;
+        }
+    }
+    if !report.dropped.is_empty() {
+        writeln!(out, "dropped:  {}", report.dropped.join(" "))?;
+    }
+    writeln!(out, "expansions:")?;
+    for line in &report.expansions {
+        writeln!(out, "  {line}")?;
+    }
+    if report.expansions.is_empty() {
+        writeln!(out, "  (none)")?;
+    }
+    writeln!(out, "runs:")?;
+    for line in &report.tree {
+        writeln!(out, "  {line}")?;
     }
     out.flush()
 }

@@ -1,0 +1,221 @@
+//! Explaining a query: what cleanup, folding and segmentation made of it, what it was
+//! expanded to, and the rounds of tantivy queries that run (see [`crate::search`]).
+
+use serde::Serialize;
+
+use crate::analysis::fold::to_simplified;
+use crate::cleanup::clean;
+use crate::error::Result;
+use crate::index::Index;
+use crate::query::{Clause, Occur, Query};
+use crate::search::{
+    SearchOptions, BIGRAM_WEIGHT, PRESENCE_WEIGHT, TITLE_WEIGHT, UNIGRAM_WEIGHT, WORD_WEIGHT,
+};
+
+/// What a query became; the `declsearch explain --json` object.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueryReport {
+    pub query: String,
+    /// `keywords` or `question` (see [`Query::is_question`]).
+    pub mode: &'static str,
+    pub clauses: Vec<ClauseReport>,
+    /// Forms the query was widened to, one line each.
+    pub expansions: Vec<String>,
+    /// Stop words left out of the ranking.
+    pub dropped: Vec<String>,
+    /// The query that runs, one line a part.
+    pub tree: Vec<String>,
+}
+
+/// One clause of a [`QueryReport`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClauseReport {
+    pub source: String,
+    /// `should`, `must` or `must_not`.
+    pub occur: &'static str,
+    pub phrase: bool,
+    /// After pinyin-artifact removal and NFKC.
+    pub cleaned: String,
+    /// After folding to simplified.
+    pub folded: String,
+    /// Words as `term@position`.
+    pub words: Vec<String>,
+    pub bigrams: Vec<String>,
+    pub chars: Vec<String>,
+}
+
+fn with_positions(terms: &[(usize, String)]) -> Vec<String> {
+    terms.iter().map(|(p, t)| format!("{t}@{p}")).collect()
+}
+
+fn list(terms: &[(usize, String)]) -> String {
+    terms
+        .iter()
+        .map(|(_, t)| t.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn occur_name(occur: Occur, all: bool) -> &'static str {
+    match occur {
+        Occur::Should if all => "must",
+        Occur::Should => "should",
+        Occur::Must => "must",
+        Occur::MustNot => "must_not",
+    }
+}
+
+impl Index {
+    /// Explain `input` as [`Index::search`] would run it with `options`.
+    pub fn explain_query(&self, input: &str, options: &SearchOptions) -> Result<QueryReport> {
+        let query = Query::parse(input, self.analyzer())?;
+        Ok(report(input, &query, options))
+    }
+}
+
+/// The report of a parsed query.
+pub fn report(input: &str, query: &Query, options: &SearchOptions) -> QueryReport {
+    let mut expansions = Vec::new();
+    let clauses = query
+        .clauses
+        .iter()
+        .map(|clause| {
+            let cleaned = clean(&clause.source).text;
+            let folded = to_simplified(&cleaned);
+            if cleaned != clause.source {
+                expansions.push(format!("{} → {cleaned} (cleanup)", clause.source));
+            }
+            if folded != cleaned {
+                expansions.push(format!("{cleaned} → {folded} (traditional to simplified)"));
+            }
+            if clause.han_only && !clause.bigrams.is_empty() {
+                expansions.push(format!(
+                    "{folded} also present inside longer words: bigrams {} in order",
+                    list(&clause.bigrams)
+                ));
+            }
+            ClauseReport {
+                source: clause.source.clone(),
+                occur: occur_name(clause.occur, options.all),
+                phrase: clause.phrase,
+                cleaned,
+                folded,
+                words: with_positions(&clause.terms),
+                bigrams: with_positions(&clause.bigrams),
+                chars: clause.unigrams.iter().map(|(_, t)| t.clone()).collect(),
+            }
+        })
+        .collect();
+    QueryReport {
+        query: input.to_owned(),
+        mode: if query.is_question() {
+            "question"
+        } else {
+            "keywords"
+        },
+        clauses,
+        expansions,
+        dropped: query.dropped.clone(),
+        tree: tree(query, options),
+    }
+}
+
+fn presence(clause: &Clause) -> String {
+    let words = match clause.terms.len() {
+        1 => format!("text:{}", clause.terms[0].1),
+        _ => format!("text:\"{}\"", with_positions(&clause.terms).join(" ")),
+    };
+    if clause.han_only && !clause.bigrams.is_empty() {
+        format!(
+            "({words} OR grams:\"{}\") ×{PRESENCE_WEIGHT}",
+            with_positions(&clause.bigrams).join(" ")
+        )
+    } else {
+        format!("{words} ×{PRESENCE_WEIGHT}")
+    }
+}
+
+fn bag(clause: &Clause) -> String {
+    let mut parts = vec![format!("text:{{{}}} ×{WORD_WEIGHT}", list(&clause.terms))];
+    if !clause.bigrams.is_empty() {
+        parts.push(format!(
+            "grams:{{{}}} ×{BIGRAM_WEIGHT}",
+            list(&clause.bigrams)
+        ));
+    }
+    if !clause.unigrams.is_empty() {
+        parts.push(format!(
+            "grams:{{{}}} ×{UNIGRAM_WEIGHT}",
+            list(&clause.unigrams)
+        ));
+    }
+    parts.push(format!("title:{{{}}} ×{TITLE_WEIGHT}", list(&clause.terms)));
+    parts.join(" + ")
+}
+
+fn tree(query: &Query, options: &SearchOptions) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut optional = 0;
+    for (i, clause) in query.clauses.iter().enumerate() {
+        let occur = occur_name(clause.occur, options.all);
+        let label = format!("clause {} {:?} [{occur}]", i + 1, clause.source);
+        if clause.occur == Occur::MustNot {
+            lines.push(format!(
+                "{label}: exclude where present {}",
+                presence(clause)
+            ));
+            continue;
+        }
+        if occur == "should" {
+            optional += 1;
+        }
+        lines.push(format!("{label}: present = {}", presence(clause)));
+        lines.push(format!("{label}: bag = {}", bag(clause)));
+    }
+    for lang in [options.lang, query.lang].into_iter().flatten() {
+        lines.push(format!("filter: lang = {lang} (no score)"));
+    }
+    if !query.docs.is_empty() {
+        lines.push(format!("filter: doc in {:?} (no score)", query.docs));
+    }
+    if query.is_question() {
+        lines.push(
+            "rank: one round, passages where any bag term occurs, by score (present clauses add)"
+                .into(),
+        );
+    } else if optional > 0 {
+        let rounds: Vec<String> = (1..=optional).rev().map(|m| m.to_string()).collect();
+        lines.push(format!(
+            "rank: rounds with at least {} of {optional} optional clauses present, each by score",
+            rounds.join(", then ")
+        ));
+    } else {
+        lines.push("rank: passages with every required clause, by score".into());
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Analyzer;
+
+    #[test]
+    fn reports_folding_segmentation_and_rounds() {
+        let query = Query::parse("上合組織 -減貧 the SCO", &Analyzer::default()).unwrap();
+        let report = report("上合組織 -減貧 the SCO", &query, &SearchOptions::default());
+        assert_eq!(report.mode, "keywords");
+        assert_eq!(report.clauses[0].folded, "上合组织");
+        assert_eq!(report.clauses[0].words, ["上@0", "合@1", "组织@2"]);
+        assert_eq!(report.clauses[1].occur, "must_not");
+        assert_eq!(report.dropped, ["the"]);
+        assert!(report
+            .expansions
+            .contains(&"上合組織 → 上合组织 (traditional to simplified)".to_owned()));
+        assert!(report
+            .tree
+            .last()
+            .unwrap()
+            .contains("at least 2, then 1 of 2"));
+    }
+}
