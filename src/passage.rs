@@ -109,9 +109,30 @@ pub fn split_passages(text: &str) -> Vec<Passage> {
         .collect()
 }
 
-/// Lines with their 1-based numbers, without terminators (`\n`, `\r\n`).
+/// Lines with their 1-based numbers, without terminators: `\n`, `\r\n`, or a lone `\r`.
 fn lines_with_numbers(text: &str) -> Vec<(usize, &str)> {
-    text.lines().enumerate().map(|(i, l)| (i + 1, l)).collect()
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\n' || bytes[i] == b'\r' {
+            lines.push(&text[start..i]);
+            if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                i += 1;
+            }
+            start = i + 1;
+        }
+        i += 1;
+    }
+    if start < text.len() {
+        lines.push(&text[start..]);
+    }
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l))
+        .collect()
 }
 
 #[cfg(test)]
@@ -141,6 +162,13 @@ mod tests {
         let passages = split_passages("\n一是。\ntwo\n三是。");
         let lines: Vec<_> = passages.iter().map(|p| (p.number, p.line)).collect();
         assert_eq!(lines, [(1, 2), (2, 3), (3, 4)]);
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines() {
+        let passages = split_passages("上合組織\r\n減貧\r友城\r");
+        let lines: Vec<_> = passages.iter().map(|p| (p.line, p.text.as_str())).collect();
+        assert_eq!(lines, [(1, "上合組織"), (2, "減貧"), (3, "友城")]);
     }
 
     #[test]

@@ -119,10 +119,12 @@ pub fn list(roots: &[PathBuf]) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(e) => {
+                    // A symbolic link back to an ancestor is the corpus's shape, not a file
+                    // that failed: walked once, then reported.
                     skipped.push(Skipped {
                         path: e.path().unwrap_or(root).to_path_buf(),
                         reason: e.to_string(),
-                        failed: true,
+                        failed: e.loop_ancestor().is_none(),
                     });
                     continue;
                 }
@@ -235,8 +237,25 @@ pub fn lang_of_tag(tag: &str) -> Option<Lang> {
     }
 }
 
-/// UTF-8 text without a byte-order mark, or an error naming the line of the first bad byte.
+/// Text from UTF-8 (a byte-order mark dropped), or from UTF-16 when a byte-order mark says
+/// so; otherwise an error naming the line of the first bad byte.
 pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<String> {
+    let utf16 = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => Some(u16::from_le_bytes as fn([u8; 2]) -> u16),
+        Some([0xFE, 0xFF]) => Some(u16::from_be_bytes as fn([u8; 2]) -> u16),
+        _ => None,
+    };
+    if let Some(unit) = utf16 {
+        let units: Vec<u16> = bytes[2..]
+            .chunks(2)
+            .map(|pair| unit([pair[0], *pair.get(1).unwrap_or(&0)]))
+            .collect();
+        return String::from_utf16(&units).map_err(|_| Error::NotUtf8 {
+            path: path.to_path_buf(),
+            line: 1,
+            offset: 0,
+        });
+    }
     let mut text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let line = 1 + e.as_bytes()[..offset]
@@ -270,6 +289,27 @@ fn record_passages(text: &str, line: usize, lang: Option<Lang>) -> Vec<Passage> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf8_with_bom_and_utf16_decode() {
+        let path = Path::new("x.txt");
+        assert_eq!(
+            decode(path, b"\xef\xbb\xbf\xe4\xb8\x8a".to_vec()).unwrap(),
+            "上"
+        );
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("上合\n".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(decode(path, le).unwrap(), "上合\n");
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("SCO".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(decode(path, be).unwrap(), "SCO");
+        let err = decode(path, b"ok\nbad \xff".to_vec()).unwrap_err();
+        assert!(matches!(err, Error::NotUtf8 { line: 2, .. }), "{err}");
+    }
 
     #[test]
     fn names_give_document_ids_and_language_tags() {
