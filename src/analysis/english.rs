@@ -3,6 +3,8 @@
 //! Case is folded, diacritics are dropped (`Qīngdǎo` matches `qingdao`), and words are reduced
 //! with the Snowball English stemmer, so `Cities` matches `city`.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -16,11 +18,34 @@ fn stemmer() -> &'static Stemmer {
     STEMMER.get_or_init(|| Stemmer::create(Algorithm::English))
 }
 
+/// Stems cached per thread: a corpus repeats its vocabulary, and stemming dominated English
+/// analysis. Emptied when it grows past this many words.
+const STEM_CACHE_WORDS: usize = 200_000;
+
+thread_local! {
+    static STEMS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+}
+
 /// The index term for one word, or `None` for a word too long to be a term.
 pub fn word_term(word: &str) -> Option<String> {
     if word.len() > MAX_TERM_BYTES {
         return None;
     }
+    STEMS.with(|stems| {
+        let mut stems = stems.borrow_mut();
+        if let Some(stem) = stems.get(word) {
+            return Some(stem.clone());
+        }
+        if stems.len() >= STEM_CACHE_WORDS {
+            stems.clear();
+        }
+        let stem = stem_of(word);
+        stems.insert(word.to_owned(), stem.clone());
+        Some(stem)
+    })
+}
+
+fn stem_of(word: &str) -> String {
     let folded: String = if word.is_ascii() {
         word.to_ascii_lowercase()
     } else {
@@ -29,7 +54,7 @@ pub fn word_term(word: &str) -> Option<String> {
             .flat_map(char::to_lowercase)
             .collect()
     };
-    Some(stemmer().stem(&folded).into_owned())
+    stemmer().stem(&folded).into_owned()
 }
 
 #[cfg(test)]

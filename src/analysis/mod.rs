@@ -30,23 +30,30 @@ pub use tokenizer::{register_tokenizers, DeclTokenizer, GRAM_TOKENIZER, INDEX_TO
 use crate::cleanup::{clean, is_han};
 use unicode_normalization::char::is_combining_mark;
 
-/// Whether documents index jieba's search-mode sub-words beside their words. Off: the bigram
+/// Whether jieba's search-mode sub-words are indexed beside words. Off: the character-gram
 /// field finds a word inside a longer one, ranked below the whole word, and measured better
 /// (see the README's comparison).
-pub const SUB_WORDS: bool = false;
+const SUB_WORDS: bool = false;
 
 /// Identifies the code and tables that decide which terms a text yields; with the user
 /// dictionary's digest it makes [`Analyzer::fingerprint`].
 pub const FINGERPRINT: &str = "declsearch-analysis/1; cleanup=pinyin-artifacts+nfkc; \
-fold=opencc-t2s(ferrous-opencc 0.4); segment=jieba-rs 0.11 default dict, no hmm, no sub-words; grams=han chars+pairs; \
+fold=opencc-t2s per character(ferrous-opencc 0.4); segment=jieba-rs 0.11 default dict, no hmm, no sub-words; grams=han chars+pairs; \
 latin=lowercase+strip-diacritics+snowball-english, max 100 bytes; positions=han-char,latin-word";
+
+/// A document's analysis for both indexed fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Analysis {
+    pub words: Vec<Term>,
+    pub grams: Vec<Term>,
+}
 
 /// What to produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// Words of a document, with the sub-words of long Han words if the analyzer adds them.
+    /// Words of a document.
     Index,
-    /// Words of a query: as the user wrote them, no sub-words.
+    /// Words of a query (the same words: jieba's search-mode sub-words are not used).
     Query,
     /// Han characters and overlapping pairs of them (`上合组织` gives `上 上合 合 合组 组 组织
     /// 织`), each at the position of its first character: substring recall for Han text,
@@ -112,11 +119,27 @@ impl Analyzer {
 
     /// Analyse `original` into terms ordered by position.
     pub fn analyze(&self, original: &str, mode: Mode) -> Vec<Term> {
+        let (words, grams) = self.walk(original, mode != Mode::Grams, mode == Mode::Grams);
+        if mode == Mode::Grams {
+            grams
+        } else {
+            words
+        }
+    }
+
+    /// A document's words and character grams in one pass: cleanup and folding are shared.
+    pub fn analyze_document(&self, original: &str) -> Analysis {
+        let (words, grams) = self.walk(original, true, true);
+        Analysis { words, grams }
+    }
+
+    fn walk(&self, original: &str, want_words: bool, want_grams: bool) -> (Vec<Term>, Vec<Term>) {
         let cleaned = clean(original);
         let chars: Vec<(usize, char)> = cleaned.text.char_indices().collect();
         let byte_at = |i: usize| chars.get(i).map_or(cleaned.text.len(), |&(b, _)| b);
 
-        let mut terms = Vec::new();
+        let mut words = Vec::new();
+        let mut grams = Vec::new();
         let mut position = 0;
         let mut i = 0;
         while i < chars.len() {
@@ -127,39 +150,40 @@ impl Analyzer {
             }
             let run = &cleaned.text[byte_at(i)..byte_at(j)];
             match class {
-                Class::Han if mode == Mode::Grams => {
-                    let folded: Vec<char> = fold::to_simplified(run).chars().collect();
-                    for k in 0..folded.len() {
-                        for len in [1, 2].into_iter().filter(|len| k + len <= folded.len()) {
-                            terms.push(Term {
-                                text: folded[k..k + len].iter().collect(),
-                                position: position + k,
-                                range: cleaned.origin_of(i + k..i + k + len),
+                Class::Han => {
+                    let folded = fold::to_simplified(run);
+                    if want_grams {
+                        let folded: Vec<char> = folded.chars().collect();
+                        for k in 0..folded.len() {
+                            for len in [1, 2].into_iter().filter(|len| k + len <= folded.len()) {
+                                grams.push(Term {
+                                    text: folded[k..k + len].iter().collect(),
+                                    position: position + k,
+                                    range: cleaned.origin_of(i + k..i + k + len),
+                                });
+                            }
+                        }
+                    }
+                    if want_words {
+                        for word in self.segmenter.segment(&folded, SUB_WORDS) {
+                            words.push(Term {
+                                text: word.text.to_owned(),
+                                position: position + word.chars.start,
+                                range: cleaned.origin_of(i + word.chars.start..i + word.chars.end),
                             });
                         }
                     }
                     position += j - i;
                 }
-                Class::Word if mode == Mode::Grams => position += 1,
-                Class::Han => {
-                    let folded = fold::to_simplified(run);
-                    let sub_words = mode == Mode::Index && SUB_WORDS;
-                    for word in self.segmenter.segment(&folded, sub_words) {
-                        terms.push(Term {
-                            text: word.text.to_owned(),
-                            position: position + word.chars.start,
-                            range: cleaned.origin_of(i + word.chars.start..i + word.chars.end),
-                        });
-                    }
-                    position += j - i;
-                }
                 Class::Word => {
-                    if let Some(text) = english::word_term(run) {
-                        terms.push(Term {
-                            text,
-                            position,
-                            range: cleaned.origin_of(i..j),
-                        });
+                    if want_words {
+                        if let Some(text) = english::word_term(run) {
+                            words.push(Term {
+                                text,
+                                position,
+                                range: cleaned.origin_of(i..j),
+                            });
+                        }
                     }
                     position += 1;
                 }
@@ -167,8 +191,8 @@ impl Analyzer {
             }
             i = j;
         }
-        terms.sort_by_key(|t| t.position);
-        terms
+        words.sort_by_key(|t| t.position);
+        (words, grams)
     }
 }
 
@@ -215,6 +239,14 @@ mod tests {
             terms.iter().map(|t| t.position).collect::<Vec<_>>(),
             [0, 2, 4]
         );
+    }
+
+    #[test]
+    fn one_pass_gives_what_each_mode_gives() {
+        let original = "論壇贊同,上合組織國家始終秉持“上海精神”,倡導(dǎo)文明對話 SCO forum";
+        let both = Analyzer::default().analyze_document(original);
+        assert_eq!(both.words, analyze(original, Mode::Index));
+        assert_eq!(both.grams, analyze(original, Mode::Grams));
     }
 
     #[test]

@@ -4,9 +4,37 @@
 //! ([`register_tokenizers`]), and the index's manifest holds the analysis
 //! [`FINGERPRINT`](super::FINGERPRINT) that must match.
 
+use std::cell::RefCell;
+
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use super::{Analyzer, Mode};
+use super::{Analyzer, Mode, Term};
+
+thread_local! {
+    /// The half of the last document analysis not yet taken: its text, and its words (if the
+    /// grams were taken) or grams (if the words were). tantivy analyses a document's fields one
+    /// after the other on one thread, so the second field finds its terms here.
+    static PENDING: RefCell<Option<(String, Mode, Vec<Term>)>> = const { RefCell::new(None) };
+}
+
+/// Terms of `text` for a document field (`Index` or `Grams`): analysed once for both fields.
+fn document_terms(analyzer: &Analyzer, text: &str, mode: Mode) -> Vec<Term> {
+    PENDING.with(|pending| {
+        let mut pending = pending.borrow_mut();
+        if let Some((cached, cached_mode, _)) = pending.as_ref() {
+            if *cached_mode == mode && cached == text {
+                return pending.take().expect("just seen").2;
+            }
+        }
+        let analysis = analyzer.analyze_document(text);
+        let (wanted, other, other_mode) = match mode {
+            Mode::Grams => (analysis.grams, analysis.words, Mode::Index),
+            _ => (analysis.words, analysis.grams, Mode::Grams),
+        };
+        *pending = Some((text.to_owned(), other_mode, other));
+        wanted
+    })
+}
 
 /// Name under which the document analyzer is registered.
 pub const INDEX_TOKENIZER: &str = "declsearch";
@@ -36,9 +64,11 @@ impl Tokenizer for DeclTokenizer {
     type TokenStream<'a> = DeclTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> DeclTokenStream {
-        let tokens = self
-            .analyzer
-            .analyze(text, self.mode)
+        let terms = match self.mode {
+            Mode::Index | Mode::Grams => document_terms(&self.analyzer, text, self.mode),
+            Mode::Query => self.analyzer.analyze(text, self.mode),
+        };
+        let tokens = terms
             .into_iter()
             .map(|term| Token {
                 offset_from: term.range.start,
@@ -78,4 +108,36 @@ pub fn register_tokenizers(index: &tantivy::Index, analyzer: &Analyzer) {
         GRAM_TOKENIZER,
         DeclTokenizer::new(analyzer.clone(), Mode::Grams),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_field_gets_its_own_half_of_one_analysis() {
+        let analyzer = Analyzer::default();
+        let text = "平等互利 SCO";
+        for first in [Mode::Index, Mode::Grams] {
+            let second = if first == Mode::Index {
+                Mode::Grams
+            } else {
+                Mode::Index
+            };
+            assert_eq!(
+                document_terms(&analyzer, text, first),
+                analyzer.analyze(text, first)
+            );
+            assert_eq!(
+                document_terms(&analyzer, text, second),
+                analyzer.analyze(text, second)
+            );
+        }
+        document_terms(&analyzer, "上合", Mode::Index);
+        assert_eq!(
+            document_terms(&analyzer, "減貧", Mode::Grams),
+            analyzer.analyze("減貧", Mode::Grams),
+            "another text is analysed afresh"
+        );
+    }
 }
