@@ -31,18 +31,20 @@ pub fn word_term(word: &str) -> Option<String> {
     if word.len() > MAX_TERM_BYTES {
         return None;
     }
-    STEMS.with(|stems| {
-        let mut stems = stems.borrow_mut();
-        if let Some(stem) = stems.get(word) {
-            return Some(stem.clone());
-        }
-        if stems.len() >= STEM_CACHE_WORDS {
-            stems.clear();
-        }
-        let stem = stem_of(word);
-        stems.insert(word.to_owned(), stem.clone());
-        Some(stem)
-    })
+    STEMS
+        .with(|stems| {
+            let mut stems = stems.borrow_mut();
+            if let Some(stem) = stems.get(word) {
+                return Some(stem.clone());
+            }
+            if stems.len() >= STEM_CACHE_WORDS {
+                stems.clear();
+            }
+            let stem = stem_of(word);
+            stems.insert(word.to_owned(), stem.clone());
+            Some(stem)
+        })
+        .filter(|stem| !stem.is_empty())
 }
 
 fn stem_of(word: &str) -> String {
@@ -68,5 +70,10 @@ mod tests {
         assert_eq!(word_term("Friendship"), word_term("friendship"));
         assert_eq!(word_term("Qīngdǎo"), word_term("qingdao"));
         assert_eq!(word_term(&"x".repeat(MAX_TERM_BYTES + 1)), None);
+        assert_eq!(
+            word_term("\u{11d3c}"),
+            None,
+            "only a combining mark: nothing left"
+        );
     }
 }

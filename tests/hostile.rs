@@ -1,0 +1,114 @@
+//! Hostile input: odd encodings and line ends, NUL bytes, empty files, symlink loops, and
+//! queries of junk. Each gives a clear error or a sensible result, exit 0, 1 or 2, never a
+//! panic, and the index keeps answering.
+
+mod common;
+
+use common::{passages, Workspace};
+
+fn assert_no_panic(run: &common::Run) {
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(run.code <= 2, "exit {}: {}", run.code, run.stderr);
+}
+
+#[test]
+fn odd_encodings_and_line_ends_index_sensibly() {
+    let ws = Workspace::with_declaration();
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(
+            "友城合作\n減貧交流\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    ws.add_file("utf16.txt", &utf16);
+    ws.add_file(
+        "bom.txt",
+        "\u{feff}上合組織減貧\r\n第二行\r第三行 友城\r".as_bytes(),
+    );
+    ws.add_file("nul.txt", "a\0b 上合\0組織\n".as_bytes());
+    ws.add_file("empty.txt", b"");
+    ws.add_file("ext-b.txt", "𠀀𠀁 😀 上合組織\n".as_bytes());
+    let run = ws.run(&["index", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    let (hits, _) = ws.search("减贫交流", &[]);
+    assert!(
+        hits.iter().any(|h| h.doc == "utf16" && h.line == 2),
+        "{hits:?}"
+    );
+    let (hits, _) = ws.search("友城", &["--limit", "50"]);
+    let bom = hits
+        .iter()
+        .find(|h| h.doc == "bom")
+        .expect("lone CR ends a line");
+    assert_eq!((bom.line, bom.text.as_str()), (3, "第三行 友城"));
+    let (hits, _) = ws.search("𠀀", &[]);
+    assert_eq!(hits[0].doc, "ext-b");
+    let (hits, _) = ws.search("上合组织", &["--limit", "50"]);
+    assert!(
+        hits.iter().any(|h| h.doc == "nul"),
+        "NUL bytes are no word, the rest indexes"
+    );
+}
+
+#[test]
+fn a_symlink_loop_is_a_warning_and_a_corpus_file_is_a_corpus() {
+    let ws = Workspace::with_declaration();
+    std::os::unix::fs::symlink("..", ws.corpus().join("loop")).unwrap();
+    let run = ws.run(&["index"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("loop") && run.stderr.contains("warning"),
+        "{}",
+        run.stderr
+    );
+
+    let single = ws.corpus().join("sco-qingdao-friendship-initiative.txt");
+    let run = ws.run(&["index", "--full", "--corpus", single.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(passages(&ws.search("减贫", &[]).0), [8]);
+}
+
+#[test]
+fn junk_queries_are_errors_or_no_hits_and_the_index_survives() {
+    let ws = Workspace::with_declaration();
+    assert_eq!(ws.search("减贫", &[]).1.code, 0);
+    let long = "上".repeat(10_000);
+    for query in [
+        "、。！？",
+        "\u{1}\u{2}\u{7f}",
+        "😀🎉",
+        "\"",
+        "\"\"",
+        "+",
+        "- -",
+        &long,
+        "lang:",
+        "doc:",
+    ] {
+        let run = ws.run(&["search", query, "--json"]);
+        assert_no_panic(&run);
+        assert_eq!(run.code, 2, "{query:?}: {}", run.stderr);
+        assert!(
+            run.stderr.starts_with("declsearch: error:"),
+            "{}",
+            run.stderr
+        );
+    }
+    for query in ["𠀀", "zzzzqqq", "ＳＣＯ"] {
+        let run = ws.run(&["search", query, "--json"]);
+        assert_no_panic(&run);
+    }
+    assert_eq!(
+        passages(&ws.search("ＳＣＯ", &[]).0),
+        [10],
+        "full-width folds to SCO"
+    );
+    assert_eq!(
+        passages(&ws.search("减贫", &[]).0),
+        [8],
+        "the index still answers"
+    );
+}

@@ -1,0 +1,89 @@
+//! Properties of cleanup, folding and analysis that must hold for any text: offsets on
+//! character boundaries inside the original, in order, highlights that are valid ranges, and
+//! no panic anywhere.
+
+use declsearch::analysis::{Analyzer, Mode};
+use declsearch::cleanup::clean;
+use declsearch::highlight;
+use declsearch::Query;
+use proptest::prelude::*;
+
+/// Text mixing what the corpus holds: Han (traditional and simplified, extension B), pinyin
+/// artifacts, Latin with diacritics, digits, full-width forms, punctuation, emoji, controls.
+fn text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("上合組織".to_owned()),
+        Just("發(fā)展".to_owned()),
+        Just("倡導(dǎo)".to_owned()),
+        Just("平等互利".to_owned()),
+        Just("𠀀𠀁".to_owned()),
+        Just("Qīngdǎo".to_owned()),
+        Just("ＳＣＯ，".to_owned()),
+        Just("ﬁ".to_owned()),
+        Just("e\u{301}".to_owned()),
+        Just("(dǎo)".to_owned()),
+        Just("😀".to_owned()),
+        Just("\r\n".to_owned()),
+        Just("\0".to_owned()),
+        "[a-zA-Z0-9 ,.()-]{0,8}",
+        "\\PC{0,4}",
+    ];
+    prop::collection::vec(piece, 0..12).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn cleaned_characters_map_to_ordered_ranges_of_the_original(original in text()) {
+        let cleaned = clean(&original);
+        prop_assert_eq!(cleaned.char_len(), cleaned.text.chars().count());
+        let mut previous_end = 0;
+        for range in &cleaned.origins {
+            prop_assert!(range.start < range.end && range.end <= original.len());
+            prop_assert!(original.is_char_boundary(range.start) && original.is_char_boundary(range.end));
+            prop_assert!(range.start >= previous_end || range.end == previous_end);
+            previous_end = range.end;
+        }
+    }
+
+    #[test]
+    fn every_term_lies_on_character_boundaries_in_position_order(original in text()) {
+        let analyzer = Analyzer::default();
+        for mode in [Mode::Index, Mode::Query, Mode::Grams] {
+            let terms = analyzer.analyze(&original, mode);
+            let mut previous = 0;
+            for term in &terms {
+                prop_assert!(!term.text.is_empty());
+                prop_assert!(term.range.start < term.range.end && term.range.end <= original.len());
+                prop_assert!(original.is_char_boundary(term.range.start));
+                prop_assert!(original.is_char_boundary(term.range.end));
+                prop_assert!(term.position >= previous, "positions ordered");
+                previous = term.position;
+            }
+        }
+        let both = analyzer.analyze_document(&original);
+        prop_assert_eq!(both.words, analyzer.analyze(&original, Mode::Index));
+    }
+
+    #[test]
+    fn highlights_are_sorted_disjoint_ranges_on_boundaries(original in text(), query in text()) {
+        let analyzer = Analyzer::default();
+        if let Ok(query) = Query::parse(&query, &analyzer) {
+            let matches = highlight::find(&original, &query.clauses, &analyzer);
+            let mut previous_end = 0;
+            for range in &matches.ranges {
+                prop_assert!(previous_end <= range.start && range.start < range.end);
+                prop_assert!(range.end <= original.len());
+                prop_assert!(original.is_char_boundary(range.start) && original.is_char_boundary(range.end));
+                previous_end = range.end;
+            }
+        }
+    }
+
+    #[test]
+    fn any_query_text_parses_or_is_an_error_without_panicking(query in "\\PC{0,40}") {
+        let _ = Query::check_syntax(&query);
+        let _ = Query::parse(&query, &Analyzer::default());
+    }
+}
