@@ -6,7 +6,7 @@
 mod output;
 mod progress;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -73,12 +73,8 @@ struct SearchArgs {
     /// `qid Q0 docid rank score declsearch` ranking documents by their best passage (trec).
     #[arg(long, value_enum, requires = "queries")]
     format: Option<BatchFormat>,
-    /// Index folder.
-    #[arg(long, default_value = "index")]
-    index: PathBuf,
-    /// Corpus folder or file, indexed when the index does not exist yet.
-    #[arg(long, default_value = "corpus")]
-    corpus: PathBuf,
+    #[command(flatten)]
+    location: Location,
     /// Show at most N passages.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     limit: u32,
@@ -133,12 +129,8 @@ struct ExplainArgs {
     /// The query.
     #[arg(allow_hyphen_values = true)]
     query: String,
-    /// Index folder (its user dictionary shapes segmentation).
-    #[arg(long, default_value = "index")]
-    index: PathBuf,
-    /// Corpus folder or file, indexed when the index does not exist yet.
-    #[arg(long, default_value = "corpus")]
-    corpus: PathBuf,
+    #[command(flatten)]
+    location: Location,
     /// As searched with --lang.
     #[arg(long, value_parser = parse_lang)]
     lang: Option<Lang>,
@@ -148,6 +140,28 @@ struct ExplainArgs {
     /// One JSON object.
     #[arg(long)]
     json: bool,
+}
+
+/// Where the index is, and the corpus to build it from when it does not exist yet.
+#[derive(clap::Args)]
+struct Location {
+    /// Index folder.
+    #[arg(long, default_value = "index")]
+    index: PathBuf,
+    /// Corpus folder or file, indexed when the index does not exist yet.
+    #[arg(long, default_value = "corpus")]
+    corpus: PathBuf,
+}
+
+impl SearchArgs {
+    fn options(&self) -> SearchOptions {
+        SearchOptions {
+            limit: self.limit as usize,
+            lang: self.lang,
+            all: self.all,
+            explain: self.explain,
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -213,17 +227,12 @@ fn main() -> ExitCode {
 }
 
 fn search(args: SearchArgs) -> anyhow::Result<Outcome> {
-    let query = args.query.unwrap_or_default();
+    let query = args.query.clone().unwrap_or_default();
     declsearch::Query::check_syntax(&query)?;
-    let Some(index) = open_or_build(&args.index, &args.corpus)? else {
+    let Some(index) = open_or_build(&args.location)? else {
         return Ok(Outcome::PartlyFailed);
     };
-    let options = SearchOptions {
-        limit: args.limit as usize,
-        lang: args.lang,
-        all: args.all,
-        explain: args.explain,
-    };
+    let options = args.options();
     let hits = index
         .search(&query, &options)
         .with_context(|| format!("searching {query:?}"))?;
@@ -240,16 +249,11 @@ fn search(args: SearchArgs) -> anyhow::Result<Outcome> {
 }
 
 fn search_batch(args: SearchArgs) -> anyhow::Result<Outcome> {
+    let options = args.options();
     let path = args.queries.expect("a --queries run");
     let queries = declsearch::eval::read_queries(&path)?;
-    let Some(index) = open_or_build(&args.index, &args.corpus)? else {
+    let Some(index) = open_or_build(&args.location)? else {
         return Ok(Outcome::PartlyFailed);
-    };
-    let options = SearchOptions {
-        limit: args.limit as usize,
-        lang: args.lang,
-        all: args.all,
-        explain: args.explain,
     };
     let format = args.format.unwrap_or(BatchFormat::Json);
     let ranking = match format {
@@ -286,7 +290,7 @@ fn search_batch(args: SearchArgs) -> anyhow::Result<Outcome> {
 
 fn explain(args: ExplainArgs) -> anyhow::Result<Outcome> {
     declsearch::Query::check_syntax(&args.query)?;
-    let Some(index) = open_or_build(&args.index, &args.corpus)? else {
+    let Some(index) = open_or_build(&args.location)? else {
         return Ok(Outcome::PartlyFailed);
     };
     let options = SearchOptions {
@@ -329,8 +333,9 @@ fn eval(args: EvalArgs) -> anyhow::Result<Outcome> {
 
 /// The index, built first if there is none; `None` if building it met files that failed
 /// (named on stderr; the next search uses what was indexed).
-fn open_or_build(dir: &Path, corpus: &Path) -> anyhow::Result<Option<Index>> {
-    let (index, report) = Index::open_or_build(dir, &[corpus.to_path_buf()])?;
+fn open_or_build(location: &Location) -> anyhow::Result<Option<Index>> {
+    let (dir, corpus) = (&location.index, &location.corpus);
+    let (index, report) = Index::open_or_build(dir, std::slice::from_ref(corpus))?;
     if let Some(report) = report {
         eprintln!(
             "declsearch: built the index in {} from {}",
