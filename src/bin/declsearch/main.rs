@@ -78,12 +78,8 @@ struct SearchArgs {
     /// Show at most N passages.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     limit: u32,
-    /// Only passages in this language.
-    #[arg(long, value_parser = parse_lang)]
-    lang: Option<Lang>,
-    /// Require every word and phrase, as if each had a +.
-    #[arg(long)]
-    all: bool,
+    #[command(flatten)]
+    scope: Scope,
     /// One JSON object per hit and line, instead of text.
     #[arg(long)]
     json: bool,
@@ -131,15 +127,22 @@ struct ExplainArgs {
     query: String,
     #[command(flatten)]
     location: Location,
-    /// As searched with --lang.
-    #[arg(long, value_parser = parse_lang)]
-    lang: Option<Lang>,
-    /// As searched with --all.
-    #[arg(long)]
-    all: bool,
+    #[command(flatten)]
+    scope: Scope,
     /// One JSON object.
     #[arg(long)]
     json: bool,
+}
+
+/// Which passages a search considers.
+#[derive(clap::Args)]
+struct Scope {
+    /// Only passages in this language.
+    #[arg(long, value_parser = parse_lang)]
+    lang: Option<Lang>,
+    /// Require every word and phrase, as if each had a +.
+    #[arg(long)]
+    all: bool,
 }
 
 /// Where the index is, and the corpus to build it from when it does not exist yet.
@@ -157,8 +160,8 @@ impl SearchArgs {
     fn options(&self) -> SearchOptions {
         SearchOptions {
             limit: self.limit as usize,
-            lang: self.lang,
-            all: self.all,
+            lang: self.scope.lang,
+            all: self.scope.all,
             explain: self.explain,
         }
     }
@@ -294,8 +297,8 @@ fn explain(args: ExplainArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::PartlyFailed);
     };
     let options = SearchOptions {
-        lang: args.lang,
-        all: args.all,
+        lang: args.scope.lang,
+        all: args.scope.all,
         ..SearchOptions::default()
     };
     let report = index.explain_query(&args.query, &options)?;
