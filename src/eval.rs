@@ -192,30 +192,12 @@ impl crate::Index {
         options: &crate::SearchOptions,
         ranking: Ranking,
     ) -> Vec<Result<Vec<crate::Hit>>> {
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let slots: Vec<std::sync::Mutex<Option<Result<Vec<crate::Hit>>>>> =
-            queries.iter().map(|_| Default::default()).collect();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        std::thread::scope(|scope| {
-            for _ in 0..threads.min(queries.len()) {
-                scope.spawn(|| loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(line) = queries.get(i) else { break };
-                    let result =
-                        crate::Query::parse(&line.query, self.analyzer()).and_then(
-                            |q| match ranking {
-                                Ranking::Passages => self.search_parsed(&q, options),
-                                Ranking::Documents => self.search_documents(&q, options),
-                            },
-                        );
-                    *slots[i].lock().expect("slot") = Some(result);
-                });
-            }
-        });
-        slots
-            .into_iter()
-            .map(|s| s.into_inner().expect("slot").expect("every query ran"))
-            .collect()
+        crate::parallel::map(queries, |line| {
+            crate::Query::parse(&line.query, self.analyzer()).and_then(|q| match ranking {
+                Ranking::Passages => self.search_parsed(&q, options),
+                Ranking::Documents => self.search_documents(&q, options),
+            })
+        })
     }
 
     /// Rank documents for every query and measure the run against `qrels`. Queries that
@@ -244,9 +226,10 @@ impl crate::Index {
                 Err(err) => failed.push((line.clone(), err)),
             }
         }
+        let asked: HashSet<&str> = queries.iter().map(|q| q.qid.as_str()).collect();
         let judged: Qrels = qrels
             .iter()
-            .filter(|(qid, _)| queries.iter().any(|q| &q.qid == *qid))
+            .filter(|(qid, _)| asked.contains(qid.as_str()))
             .map(|(q, r)| (q.clone(), r.clone()))
             .collect();
         (measure(&judged, &ranked), failed)

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::analysis::{Analyzer, Mode, Term};
+use crate::analysis::{Analysis, Analyzer, Mode, Term};
 use crate::query::{Clause, Occur};
 
 /// Where a passage matches a query.
@@ -78,14 +78,16 @@ impl<'a> Located<'a> {
 
 /// Find the clauses of a query in `text`.
 pub fn find(text: &str, clauses: &[Clause], analyzer: &Analyzer) -> Matches {
-    let words = analyzer.analyze(text, Mode::Index);
-    let words = Located::new(&words);
-    let bigrams = if clauses.iter().any(|c| !c.bigrams.is_empty()) {
-        analyzer.analyze(text, Mode::Grams)
+    let analysis = if clauses.iter().any(|c| !c.bigrams.is_empty()) {
+        analyzer.analyze_document(text)
     } else {
-        Vec::new()
+        Analysis {
+            words: analyzer.analyze(text, Mode::Index),
+            grams: Vec::new(),
+        }
     };
-    let bigrams = Located::new(&bigrams);
+    let words = Located::new(&analysis.words);
+    let bigrams = Located::new(&analysis.grams);
 
     let mut ranges = Vec::new();
     let mut present = 0;

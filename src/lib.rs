@@ -35,6 +35,7 @@ pub mod eval;
 pub mod explain;
 pub mod highlight;
 pub mod index;
+mod parallel;
 pub mod passage;
 pub mod query;
 pub mod search;

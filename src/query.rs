@@ -18,7 +18,7 @@
 //! Beyond presence, each clause contributes a **bag** of its words and bigrams to the score,
 //! which is what ranks a question typed as one unspaced sentence.
 
-use crate::analysis::{Analyzer, Mode};
+use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
 use crate::passage::Lang;
 
@@ -168,8 +168,9 @@ impl Query {
 }
 
 fn analyze_clause(analyzer: &Analyzer, text: &str, phrase: bool, occur: Occur) -> Option<Clause> {
-    let words = analyzer.analyze(text, Mode::Query);
-    let first = words.first()?.position;
+    // One pass for words and grams: query words are document words (no sub-words).
+    let analysis = analyzer.analyze_document(text);
+    let first = analysis.words.first()?.position;
     let relative = |terms: Vec<crate::analysis::Term>| {
         terms
             .into_iter()
@@ -179,15 +180,15 @@ fn analyze_clause(analyzer: &Analyzer, text: &str, phrase: bool, occur: Occur) -
     let han_only = text
         .chars()
         .all(|c| crate::cleanup::is_han(c) || !c.is_alphanumeric());
-    let (unigrams, bigrams) = analyzer
-        .analyze(text, Mode::Grams)
+    let (unigrams, bigrams) = analysis
+        .grams
         .into_iter()
         .partition(|t| t.text.chars().count() == 1);
     Some(Clause {
         source: text.to_owned(),
         phrase,
         occur,
-        terms: relative(words),
+        terms: relative(analysis.words),
         bigrams: relative(bigrams),
         unigrams: relative(unigrams),
         han_only,

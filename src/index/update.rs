@@ -11,8 +11,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -237,27 +235,12 @@ fn read_all(
         .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
         .sum();
     observer.reading(files.len() as u64, total_bytes);
-    let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<Outcome>>> = files.iter().map(|_| Mutex::new(None)).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    std::thread::scope(|scope| {
-        for _ in 0..threads.min(files.len()) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(file) = files.get(i) else { break };
-                let outcome = read_one(file, old.get(&file.key), full);
-                *slots[i].lock().expect("no panic while holding a slot") = Some(outcome);
-            });
-        }
-    });
-    slots
+    crate::parallel::map(files, |file| read_one(file, old.get(&file.key), full))
         .into_iter()
-        .map(|slot| {
-            let outcome = slot.into_inner().expect("slot").expect("every file read");
-            if let Outcome::Unchanged(e) | Outcome::Changed { entry: e, .. } = &outcome {
+        .inspect(|outcome| {
+            if let Outcome::Unchanged(e) | Outcome::Changed { entry: e, .. } = outcome {
                 observer.read(e.bytes);
             }
-            outcome
         })
         .collect()
 }
