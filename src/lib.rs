@@ -30,6 +30,7 @@
 pub mod analysis;
 pub mod cleanup;
 pub mod corpus;
+pub mod counterpart;
 mod error;
 pub mod eval;
 pub mod explain;
@@ -41,6 +42,7 @@ pub mod query;
 pub mod search;
 
 pub use analysis::{Analyzer, UserDict};
+pub use counterpart::Counterpart;
 pub use error::{Error, Result};
 pub use index::{Index, Manifest, Observer, UpdateOptions, UpdateReport};
 pub use passage::Lang;

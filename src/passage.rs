@@ -109,6 +109,83 @@ pub fn split_passages(text: &str) -> Vec<Passage> {
         .collect()
 }
 
+/// Longest passage, in bytes. A longer paragraph (a file without line breaks, a scraped page)
+/// is cut into passages of at most this size by [`bound_length`]: a hit shows a readable
+/// passage, and the memory one passage's analysis takes stays bounded.
+pub const MAX_PASSAGE_BYTES: usize = 16 * 1024;
+
+/// Cut passages longer than [`MAX_PASSAGE_BYTES`] at sentence ends (else at a space, else
+/// anywhere on a character boundary) and number all passages again from 1. Each piece's text
+/// is a substring of its passage and its line is the line of its first character.
+pub fn bound_length(passages: Vec<Passage>) -> Vec<Passage> {
+    if passages.iter().all(|p| p.text.len() <= MAX_PASSAGE_BYTES) {
+        return passages;
+    }
+    let mut out = Vec::with_capacity(passages.len());
+    for passage in passages {
+        if passage.text.len() <= MAX_PASSAGE_BYTES {
+            out.push(passage);
+            continue;
+        }
+        let text = passage.text.as_str();
+        let (mut start, mut line) = (0, passage.line as usize);
+        while start < text.len() {
+            let end = piece_end(text, start);
+            let piece = &text[start..end];
+            out.push(Passage {
+                number: 0,
+                line: line as u32,
+                text: piece.to_owned(),
+                lang: Lang::detect(piece),
+            });
+            let next = end + (text[end..].len() - text[end..].trim_start().len());
+            line += line_breaks(&text[start..next]);
+            start = next;
+        }
+    }
+    for (n, passage) in out.iter_mut().enumerate() {
+        passage.number = n as u32 + 1;
+    }
+    out
+}
+
+/// Where the piece of `text` starting at `start` ends.
+fn piece_end(text: &str, start: usize) -> usize {
+    let mut limit = start + MAX_PASSAGE_BYTES;
+    if limit >= text.len() {
+        return text.len();
+    }
+    while !text.is_char_boundary(limit) {
+        limit -= 1;
+    }
+    let window = &text[start..limit];
+    let after_half = |at: usize| at > MAX_PASSAGE_BYTES / 2;
+    let sentence_end = window
+        .char_indices()
+        .rev()
+        .find(|&(i, c)| match c {
+            '。' | '！' | '？' | '；' => true,
+            '.' | '!' | '?' | ';' => window[i + 1..].starts_with(char::is_whitespace),
+            _ => false,
+        })
+        .map(|(i, c)| i + c.len_utf8())
+        .filter(|&at| after_half(at));
+    let space = || {
+        window
+            .rfind(char::is_whitespace)
+            .filter(|&at| after_half(at) && at > 0)
+    };
+    start + sentence_end.or_else(space).unwrap_or(window.len())
+}
+
+/// Line breaks in `text`: `\n`, `\r\n` or a lone `\r`, as [`lines_with_numbers`] counts them.
+fn line_breaks(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    (0..bytes.len())
+        .filter(|&i| bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count()
+}
+
 /// Lines with their 1-based numbers, without terminators: `\n`, `\r\n`, or a lone `\r`.
 fn lines_with_numbers(text: &str) -> Vec<(usize, &str)> {
     let mut lines = Vec::new();
@@ -138,6 +215,32 @@ fn lines_with_numbers(text: &str) -> Vec<(usize, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_passages_are_cut_at_sentence_ends_into_substrings() {
+        let sentence = "上合組織成員國支持友城合作。";
+        let long = format!("開頭\n{}\n\nshort", sentence.repeat(2000));
+        let passages = bound_length(split_passages(&long));
+        assert!(passages.len() > 3, "{}", passages.len());
+        for (n, p) in passages.iter().enumerate() {
+            assert_eq!(p.number as usize, n + 1);
+            assert!(p.text.len() <= MAX_PASSAGE_BYTES && long.contains(&p.text));
+        }
+        let middle = &passages[1];
+        assert!(
+            middle.text.starts_with("上合") && middle.text.ends_with('。'),
+            "{}",
+            &middle.text[..30]
+        );
+        assert_eq!(middle.line, 2);
+        assert_eq!(passages.last().unwrap().text, "short");
+        let unbroken = "x".repeat(MAX_PASSAGE_BYTES * 2 + 5);
+        let pieces = bound_length(split_passages(&unbroken));
+        assert_eq!(
+            pieces.iter().map(|p| p.text.len()).sum::<usize>(),
+            unbroken.len()
+        );
+    }
 
     #[test]
     fn blank_lines_separate_paragraphs() {

@@ -43,6 +43,8 @@ pub struct SearchOptions {
     pub all: bool,
     /// Attach each hit's score breakdown ([`Hit::explain`]).
     pub explain: bool,
+    /// Attach each hit's translation, when the corpus holds one ([`Hit::parallel`]).
+    pub parallel: bool,
 }
 
 impl Default for SearchOptions {
@@ -52,6 +54,7 @@ impl Default for SearchOptions {
             lang: None,
             all: false,
             explain: false,
+            parallel: false,
         }
     }
 }
@@ -89,6 +92,10 @@ pub struct Hit {
     /// The score's breakdown (tantivy's explanation tree), with [`SearchOptions::explain`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explain: Option<serde_json::Value>,
+    /// The passage in the other language, with [`SearchOptions::parallel`], when the corpus
+    /// holds a translation (see [`crate::counterpart`]); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallel: Option<crate::Counterpart>,
 }
 
 impl Index {
@@ -107,7 +114,12 @@ impl Index {
             .enumerate()
             .map(|(i, (score, address, round))| {
                 let stored = self.stored(&searcher, address)?;
+                let parallel = match options.parallel {
+                    true => self.counterpart(&stored)?,
+                    false => None,
+                };
                 let mut hit = self.hit(i + 1, score, stored, &query.clauses);
+                hit.parallel = parallel;
                 if options.explain {
                     let explanation = rounds[round]
                         .explain(&searcher, address)
@@ -185,6 +197,7 @@ impl Index {
             text: stored.text,
             highlights,
             explain: None,
+            parallel: None,
         }
     }
 }

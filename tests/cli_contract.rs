@@ -179,20 +179,44 @@ fn a_folder_that_is_not_an_index_is_refused_and_left_alone() {
 }
 
 #[test]
-fn an_index_built_by_another_analysis_asks_for_a_full_rebuild() {
+fn an_index_built_by_another_analysis_is_rebuilt_from_its_corpus_or_refused() {
     let ws = Workspace::with_declaration();
     assert_eq!(ws.search("上合组织", &[]).1.code, 0);
-    let generation = std::fs::read_to_string(ws.index().join("CURRENT")).unwrap();
-    let manifest = ws
-        .index()
-        .join(generation.trim())
-        .join("declsearch-manifest.json");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
-    value["analysis"] = "declsearch-analysis/0; an older table".into();
-    std::fs::write(&manifest, value.to_string()).unwrap();
-    ws.run(&["search", "上合组织"])
+    let age_manifest = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let generation = std::fs::read_to_string(ws.index().join("CURRENT")).unwrap();
+        let manifest = ws
+            .index()
+            .join(generation.trim())
+            .join("declsearch-manifest.json");
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        edit(&mut value);
+        std::fs::write(&manifest, value.to_string()).unwrap();
+    };
+
+    // Built from another corpus: refused, with the way out.
+    age_manifest(&|m| m["analysis"] = "declsearch-analysis/0; an older table".into());
+    let elsewhere = ws.root.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    ws.run(&["search", "上合组织", "--corpus", elsewhere.to_str().unwrap()])
         .assert_error(&["declsearch index --full", "an older table"]);
+
+    // Built from this corpus by an older version (another analysis, or an older manifest
+    // format whose fields differ): rebuilt on the spot, with a note.
+    let older_analysis = |m: &mut serde_json::Value| m["analysis"] = "an older table".into();
+    let older_format = |m: &mut serde_json::Value| {
+        m["format"] = 1.into();
+        m["files"] = serde_json::json!([{"path": "x.txt"}]);
+    };
+    let olds: [&dyn Fn(&mut serde_json::Value); 2] = [&older_analysis, &older_format];
+    for old in olds {
+        age_manifest(old);
+        let (hits, run) = ws.search("上合组织", &[]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.stderr.contains("built the index"), "{}", run.stderr);
+        assert_eq!(hits.len(), 8);
+        assert_eq!(ws.search("上合组织", &[]).1.stderr, "", "rebuilt once");
+    }
 }
 
 #[test]

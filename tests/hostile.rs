@@ -112,3 +112,62 @@ fn junk_queries_are_errors_or_no_hits_and_the_index_survives() {
         "the index still answers"
     );
 }
+
+/// A 50 MB file of one line is cut into passages of at most 16 KiB at sentence ends: it
+/// indexes (in bounded memory; see the README), and hits show readable passages.
+#[test]
+fn a_50_mb_single_line_file_indexes_as_bounded_passages() {
+    use declsearch::passage::MAX_PASSAGE_BYTES;
+
+    let ws = Workspace::with_declaration();
+    let line = std::fs::read_to_string(common::shipped_declaration())
+        .unwrap()
+        .replace('\n', " ");
+    let big = line.repeat(50 * 1024 * 1024 / line.len() + 1);
+    assert!(big.len() >= 50 * 1024 * 1024 && !big.contains('\n'));
+    ws.add_file("big.txt", big.as_bytes());
+    let run = ws.run(&["index", "--json"]);
+    assert_no_panic(&run);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    let (hits, run) = ws.search("友城合作", &["--limit", "20"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let from_big: Vec<_> = hits.iter().filter(|h| h.doc == "big").collect();
+    assert!(!from_big.is_empty(), "{hits:?}");
+    for hit in from_big {
+        assert_eq!(hit.line, 1);
+        assert!(hit.text.len() <= MAX_PASSAGE_BYTES && big.contains(&hit.text));
+    }
+    let (hits, _) = ws.search("减贫 doc:sco-qingdao-friendship-initiative", &[]);
+    assert_eq!(passages(&hits), [8]);
+}
+
+/// A file that cannot be read (a dangling symlink; also a file without read permission when
+/// the tests do not run as root, who may read anything) is named as skipped, exit 2, and the
+/// rest is indexed.
+#[test]
+fn an_unreadable_file_is_named_and_the_rest_indexes() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let ws = Workspace::with_declaration();
+    std::os::unix::fs::symlink("nowhere.txt", ws.corpus().join("dangling.txt")).unwrap();
+    let locked = ws.add_file("locked.txt", "友城合作。".as_bytes());
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let privileged = std::fs::read(&locked).is_ok();
+
+    let run = ws.run(&["index"]);
+    assert_no_panic(&run);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("dangling.txt"), "{}", run.stderr);
+    assert_eq!(
+        run.stderr.contains("locked.txt"),
+        !privileged,
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        passages(&ws.search("减贫", &[]).0),
+        [8],
+        "the rest is indexed"
+    );
+}

@@ -61,3 +61,42 @@ fn either_script_finds_exactly_the_udhr_passages_holding_the_word() {
         assert_eq!(by_simplified, containing, "{simplified}");
     }
 }
+
+/// A dictionary restricted to the words inside a text (what a cold search uses) segments it
+/// exactly as jieba's full dictionary does: every Han run of the seed, the UDHR, the XQuAD-zh
+/// and CMRC2018 corpora and every query set.
+#[test]
+fn restricted_dictionaries_segment_exactly_like_the_full_one() {
+    use declsearch::analysis::{fold::to_simplified, lexicon::lexicon};
+    use declsearch::cleanup::{clean, is_han};
+
+    let Some(shared) = shared_dir() else { return };
+    let full = jieba_rs::Jieba::new();
+    let files = [
+        "seeds/000_797640862b4418bc.txt",
+        "data/udhr/udhr_cmn_hant.txt",
+        "data/udhr/udhr_cmn_hans.txt",
+        "data/xquad/xquad-zh.corpus.jsonl",
+        "data/xquad/xquad-zh.dev.queries.tsv",
+        "data/cmrc2018/cmrc2018.corpus.jsonl",
+        "data/cmrc2018/cmrc2018.queries.tsv",
+        "data/twlaw/keyword.queries.tsv",
+    ];
+    let (mut runs, mut words) = (0, 0);
+    for file in files {
+        let text = std::fs::read_to_string(shared.join(file)).expect("a shared text file");
+        let folded = to_simplified(&clean(&text).text);
+        for run in folded.split(|c: char| !is_han(c)).filter(|r| !r.is_empty()) {
+            let expected: Vec<&str> = full.cut(run, false).iter().map(|t| t.word).collect();
+            let restricted = lexicon().jieba_for([run]);
+            let got: Vec<&str> = restricted.cut(run, false).iter().map(|t| t.word).collect();
+            assert_eq!(got, expected, "{file}: {run}");
+            runs += 1;
+            words += expected.len();
+        }
+    }
+    assert!(
+        runs > 20_000 && words > 300_000,
+        "{runs} runs, {words} words"
+    );
+}

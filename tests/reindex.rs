@@ -421,3 +421,89 @@ fn searches_keep_answering_while_the_index_is_rebuilt() {
     writer.join().unwrap();
     assert!(searches > 0);
 }
+
+/// Several `index` processes at once (incremental and `--full`), while threads of this process
+/// search through indexes they opened before and reopen: every search answers in full, every
+/// writer succeeds (they take turns), and the index ends in the right state.
+#[test]
+fn concurrent_writers_and_searching_threads_never_fail_or_corrupt() {
+    use declsearch::{Index, SearchOptions};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    let ws = large_workspace(150);
+    assert_eq!(index_run_code(&ws, &[]), 0);
+    let dir = ws.index();
+    let done = Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = (0..3)
+        .map(|reader| {
+            let (dir, done) = (dir.clone(), done.clone());
+            std::thread::spawn(move || {
+                let held = Index::open(&dir).expect("the index opens");
+                let options = SearchOptions {
+                    limit: 500,
+                    ..SearchOptions::default()
+                };
+                let mut searches = 0;
+                while !done.load(Ordering::Relaxed) || searches == 0 {
+                    // One reader keeps the index it opened first; the others reopen each time.
+                    let fresh;
+                    let index = if reader == 0 {
+                        &held
+                    } else {
+                        fresh = Index::open(&dir).expect("the index opens during writes");
+                        &fresh
+                    };
+                    let hits = index.search("减贫", &options).expect("a search answers");
+                    assert!(hits.len() >= 150, "{} hits", hits.len());
+                    searches += 1;
+                }
+                searches
+            })
+        })
+        .collect();
+
+    let text = String::from_utf8(declaration()).unwrap();
+    for round in 0..3 {
+        for i in 0..50 {
+            ws.add_file(
+                &format!("batch/extra-{round}-{i}.txt"),
+                format!("{text}\n\n減貧 round {round}").as_bytes(),
+            );
+        }
+        let writers: Vec<_> = [&["index"][..], &["index", "--full"], &["index"]]
+            .into_iter()
+            .map(|args| {
+                Command::new(env!("CARGO_BIN_EXE_declsearch"))
+                    .args(args)
+                    .current_dir(ws.root.path())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for writer in writers {
+            let run = Run::from(writer.wait_with_output().unwrap());
+            assert_eq!(run.code, 0, "{}", run.stderr);
+        }
+    }
+    done.store(true, Ordering::Relaxed);
+    for reader in readers {
+        assert!(reader.join().expect("no reader panicked") > 0);
+    }
+    let (s, run) = index(&ws, &[]);
+    assert_eq!(run.code, 0);
+    assert_eq!(
+        (s.added, s.updated, s.removed),
+        (0, 0, 0),
+        "nothing left to do"
+    );
+    // An extra file has blank lines: two passages (the declaration block, the marker), both
+    // with 減貧.
+    assert_eq!((s.documents, s.passages), (300, 150 * 10 + 150 * 2));
+    assert_eq!(
+        ws.search("减贫", &["--limit", "1000"]).0.len(),
+        150 + 150 * 2
+    );
+}

@@ -18,6 +18,7 @@
 pub mod dict;
 pub mod english;
 pub mod fold;
+pub mod lexicon;
 pub mod segment;
 mod tokenizer;
 

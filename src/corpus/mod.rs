@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::error::{Error, Result};
-use crate::passage::{split_passages, Lang, Passage};
+use crate::passage::{bound_length, split_passages, Lang, Passage};
 
 /// A document: what a search hit names, with its passages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,6 +192,9 @@ impl CorpusFile {
             Format::JsonLines => jsonl::documents(&text).map_err(|(l, r)| malformed(l, r))?,
             Format::Tsv => tsv::documents(&text).map_err(|(l, r)| malformed(l, r))?,
         };
+        for document in &mut documents {
+            document.passages = bound_length(std::mem::take(&mut document.passages));
+        }
         if let Some(lang) = tag {
             for passage in documents.iter_mut().flat_map(|d| d.passages.iter_mut()) {
                 passage.lang = lang;

@@ -33,6 +33,16 @@ pub struct Manifest {
     pub files: BTreeMap<String, FileEntry>,
 }
 
+/// The fields every manifest format has had.
+#[derive(Deserialize)]
+struct Header {
+    format: u32,
+    #[serde(default)]
+    analysis: String,
+    #[serde(default)]
+    corpus: Option<Vec<PathBuf>>,
+}
+
 /// One indexed source file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileEntry {
@@ -44,10 +54,29 @@ pub struct FileEntry {
 }
 
 impl Manifest {
+    /// Read a generation's manifest. One written by another format version is
+    /// [`Error::IncompatibleIndex`], not a parse error: its fields may have changed.
     pub fn read(generation: &Path) -> Result<Manifest> {
         let path = generation.join(MANIFEST_FILE);
         let bytes = std::fs::read(&path).map_err(Error::io(&path))?;
+        let header: Header = serde_json::from_slice(&bytes).map_err(|source| Error::Manifest {
+            path: path.clone(),
+            source,
+        })?;
+        if header.format != FORMAT {
+            return Err(Error::IncompatibleIndex {
+                path: generation.parent().unwrap_or(generation).to_path_buf(),
+                found: format!("format {}; {}", header.format, header.analysis),
+                expected: format!("format {FORMAT}"),
+            });
+        }
         serde_json::from_slice(&bytes).map_err(|source| Error::Manifest { path, source })
+    }
+
+    /// The corpus paths a manifest of any format version names, if it can be read at all.
+    pub fn corpus_of(generation: &Path) -> Option<Vec<PathBuf>> {
+        let bytes = std::fs::read(generation.join(MANIFEST_FILE)).ok()?;
+        serde_json::from_slice::<Header>(&bytes).ok()?.corpus
     }
 
     pub fn write(&self, generation: &Path) -> Result<()> {

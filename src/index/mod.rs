@@ -58,16 +58,28 @@ impl Index {
         }
     }
 
-    /// Open the index in `dir`, first indexing `corpus` if there is none yet. Returns the
-    /// run's report when it indexed.
+    /// Open the index in `dir`, first indexing `corpus` if there is none yet, or rebuilding
+    /// it if it was built from `corpus` by another analysis version (an upgrade). Returns the
+    /// run's report when it indexed. An incompatible index built from another corpus is left
+    /// alone: [`Error::IncompatibleIndex`].
     pub fn open_or_build(dir: &Path, corpus: &[PathBuf]) -> Result<(Index, Option<UpdateReport>)> {
-        match layout::inspect(dir)? {
-            DirState::Live(_) => Ok((Self::open(dir)?, None)),
-            DirState::Empty => {
-                let report = Self::update(dir, corpus, &UpdateOptions::default(), &Silent)?;
-                Ok((Self::open(dir)?, Some(report)))
-            }
-        }
+        let full = match layout::inspect(dir)? {
+            DirState::Empty => false,
+            DirState::Live(generation) => match Self::open(dir) {
+                Err(Error::IncompatibleIndex { .. })
+                    if Manifest::corpus_of(&generation).as_deref() == Some(corpus) =>
+                {
+                    true
+                }
+                opened => return Ok((opened?, None)),
+            },
+        };
+        let options = UpdateOptions {
+            full,
+            ..UpdateOptions::default()
+        };
+        let report = Self::update(dir, corpus, &options, &Silent)?;
+        Ok((Self::open(dir)?, Some(report)))
     }
 
     fn open_generation(dir: &Path, generation: &Path) -> Result<Index> {

@@ -86,6 +86,10 @@ struct SearchArgs {
     /// Add each hit's score breakdown.
     #[arg(long)]
     explain: bool,
+    /// Show each hit's translation when the corpus holds one (language columns of a .tsv
+    /// row, .jsonl records or files such as x.en.txt / x.zh.txt sharing an id).
+    #[arg(long)]
+    parallel: bool,
     /// When to colour the highlights.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
     color: ColorWhen,
@@ -163,6 +167,7 @@ impl SearchArgs {
             lang: self.scope.lang,
             all: self.scope.all,
             explain: self.explain,
+            parallel: self.parallel,
         }
     }
 }

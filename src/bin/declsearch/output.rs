@@ -35,6 +35,13 @@ pub fn human(hits: &[Hit], choice: ColorChoice) -> io::Result<()> {
             shown = end;
         }
         writeln!(out, "{}", &hit.text[shown..])?;
+        if let Some(parallel) = &hit.parallel {
+            writeln!(
+                out,
+                "  {HEADER}= {} #{}  {}{HEADER:#}  {}",
+                parallel.doc, parallel.passage, parallel.lang, parallel.text
+            )?;
+        }
         if let Some(explanation) = &hit.explain {
             explanation_tree(&mut out, explanation, 1)?;
         }

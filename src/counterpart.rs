@@ -1,0 +1,301 @@
+//! Counterparts: the same passage in the other language, when the corpus holds a translation.
+//!
+//! Translations are found by their document ids, never guessed from content alone:
+//! - the language columns of one `.tsv` row (`3`, `3#zh_hant`, `3#zh_hans`) and `.jsonl`
+//!   records sharing an id across files are one text each, so their passages pair directly;
+//! - a file pair such as `udhr.en.txt` / `udhr.zh-Hans.txt` gives two documents `udhr` from two
+//!   sources. Their passages pair by an explicit key at the passage start (`[12]`,
+//!   `Article 12`, `第十二条`) when both sides have keys, else by an alignment over order and
+//!   length (Gale and Church's method): a passage whose best alignment is not one-to-one, or
+//!   whose lengths disagree too much for a translation, gets no counterpart.
+//!
+//! Passages of one document in two languages (the seed's English summary of its Chinese
+//! paragraphs) are one source, not a translation pair, and never get counterparts.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::DocSetCollector;
+use tantivy::query::RegexQuery;
+use tantivy::TantivyDocument;
+
+use crate::error::{Error, Result};
+use crate::index::{Index, StoredPassage};
+use crate::passage::Lang;
+
+/// A hit's passage in the other language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counterpart {
+    pub lang: Lang,
+    pub doc: String,
+    /// 1-based passage number within `doc`.
+    pub passage: u32,
+    pub text: String,
+}
+
+/// A document of a translation group: its passages in order.
+struct Member {
+    doc: String,
+    source: String,
+    passages: Vec<StoredPassage>,
+}
+
+impl Member {
+    fn lang(&self) -> Lang {
+        let zh = self.passages.iter().filter(|p| p.lang == "zh").count();
+        if zh * 2 >= self.passages.len() {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+}
+
+/// The id shared by the documents of one text in several languages: a `.tsv` row's documents
+/// carry `#column` when two columns share a language.
+fn group_of(doc: &str) -> &str {
+    doc.split_once('#').map_or(doc, |(group, _)| group)
+}
+
+fn escape_regex(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$#&-~\"".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Index {
+    /// The counterpart of a stored passage, if the corpus holds its translation.
+    pub(crate) fn counterpart(&self, passage: &StoredPassage) -> Result<Option<Counterpart>> {
+        let group = group_of(&passage.doc);
+        let pattern = format!("{}(#.*)?", escape_regex(group));
+        let query = RegexQuery::from_pattern(&pattern, self.fields.doc)
+            .map_err(Error::tantivy(&self.dir))?;
+        let searcher = self.reader.searcher();
+        let addresses = searcher
+            .search(&query, &DocSetCollector)
+            .map_err(Error::tantivy(&self.dir))?;
+        let mut members: BTreeMap<(String, String), Vec<StoredPassage>> = BTreeMap::new();
+        for address in addresses {
+            let document: TantivyDocument =
+                searcher.doc(address).map_err(Error::tantivy(&self.dir))?;
+            let stored = self.fields.read(&document);
+            members
+                .entry((stored.doc.clone(), stored.source.clone()))
+                .or_default()
+                .push(stored);
+        }
+        let mut members: Vec<Member> = members
+            .into_iter()
+            .map(|((doc, source), mut passages)| {
+                passages.sort_by_key(|p| p.passage);
+                Member {
+                    doc,
+                    source,
+                    passages,
+                }
+            })
+            .collect();
+        let Some(own) = members
+            .iter()
+            .position(|m| m.doc == passage.doc && m.source == passage.source)
+        else {
+            return Ok(None);
+        };
+        let own = members.swap_remove(own);
+        let lang = own.lang();
+        let Some(other) = members.into_iter().find(|m| m.lang() != lang) else {
+            return Ok(None);
+        };
+        let Some(at) = own
+            .passages
+            .iter()
+            .position(|p| p.passage == passage.passage)
+        else {
+            return Ok(None);
+        };
+        Ok(pair(&own.passages, &other.passages, at).map(|j| {
+            let found = &other.passages[j];
+            Counterpart {
+                lang: found.lang.parse().unwrap_or(other.lang()),
+                doc: other.doc.clone(),
+                passage: found.passage as u32,
+                text: found.text.clone(),
+            }
+        }))
+    }
+}
+
+/// The passage of `other` that translates `own[at]`, if any.
+fn pair(own: &[StoredPassage], other: &[StoredPassage], at: usize) -> Option<usize> {
+    if own.len() == 1 && other.len() == 1 {
+        return Some(0);
+    }
+    let own_keys: Vec<Option<String>> = own.iter().map(|p| key_of(&p.text)).collect();
+    let other_keys: Vec<Option<String>> = other.iter().map(|p| key_of(&p.text)).collect();
+    if let Some(key) = &own_keys[at] {
+        if other_keys.iter().flatten().any(|_| true) {
+            return other_keys.iter().position(|k| k.as_ref() == Some(key));
+        }
+    }
+    let own_lengths: Vec<f64> = own.iter().map(|p| units(&p.text)).collect();
+    let other_lengths: Vec<f64> = other.iter().map(|p| units(&p.text)).collect();
+    align(&own_lengths, &other_lengths)
+        .into_iter()
+        .find(|&(i, _)| i == at)
+        .map(|(_, j)| j)
+}
+
+/// An explicit passage key at the start of a passage: `[12]`, `[preamble]`, `Article 12`,
+/// `第十二条` / `第12條`; normalised so both languages give the same key.
+pub fn key_of(text: &str) -> Option<String> {
+    let text = text.trim_start();
+    if let Some(rest) = text.strip_prefix('[') {
+        let (key, _) = rest.split_once(']')?;
+        let key = key.trim();
+        return (!key.is_empty() && key.chars().count() <= 20).then(|| number_or(key));
+    }
+    if let Some(rest) = text.strip_prefix("Article ") {
+        let number: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        return (!number.is_empty()).then(|| number_or(&number));
+    }
+    let rest = text.strip_prefix('第')?;
+    let end = rest.find(['条', '條'])?;
+    let numeral = &rest[..end];
+    chinese_number(numeral).map(|n| n.to_string())
+}
+
+fn number_or(key: &str) -> String {
+    key.parse::<u64>()
+        .map_or_else(|_| key.to_lowercase(), |n| n.to_string())
+}
+
+/// `12`, `十二`, `一百零三` as a number.
+fn chinese_number(numeral: &str) -> Option<u64> {
+    if let Ok(n) = numeral.parse() {
+        return Some(n);
+    }
+    let (mut total, mut digit) = (0u64, 0u64);
+    for c in numeral.chars() {
+        let value = "零一二三四五六七八九".chars().position(|d| d == c);
+        match (value, c) {
+            (Some(v), _) => digit = v as u64,
+            (None, '十') => {
+                total += digit.max(1) * 10;
+                digit = 0;
+            }
+            (None, '百') => {
+                total += digit * 100;
+                digit = 0;
+            }
+            _ => return None,
+        }
+    }
+    (!numeral.is_empty()).then_some(total + digit)
+}
+
+/// Length of a passage in units that translate roughly in proportion: Han characters count
+/// one, Latin letters and digits a third.
+fn units(text: &str) -> f64 {
+    text.chars()
+        .map(|c| {
+            if crate::cleanup::is_han(c) {
+                1.0
+            } else if c.is_alphanumeric() {
+                1.0 / 3.0
+            } else {
+                0.0
+            }
+        })
+        .sum::<f64>()
+        .max(1.0)
+}
+
+/// Cost of leaving a passage without counterpart, and most a one-to-one pair may cost
+/// (the log of the length ratio, after scaling by the documents' overall ratio).
+const SKIP_COST: f64 = 1.0;
+/// Added to the length cost of merging two passages against one: paragraphs of a translated
+/// declaration correspond one to one far more often than they merge.
+const MERGE_COST: f64 = 1.0;
+const MAX_PAIR_COST: f64 = 0.9;
+
+/// Gale-Church-style alignment of two sequences of passage lengths: the one-to-one pairs
+/// `(i, j)` of the cheapest alignment by steps 1-1, 1-0, 0-1, 2-1 and 1-2.
+fn align(a: &[f64], b: &[f64]) -> Vec<(usize, usize)> {
+    let ratio = b.iter().sum::<f64>() / a.iter().sum::<f64>();
+    let cost = |la: f64, lb: f64| (lb / (la * ratio)).ln().abs();
+    let (n, m) = (a.len(), b.len());
+    let mut best = vec![vec![(f64::INFINITY, (0usize, 0usize)); m + 1]; n + 1];
+    best[0][0].0 = 0.0;
+    for i in 0..=n {
+        for j in 0..=m {
+            let here = best[i][j].0;
+            if !here.is_finite() {
+                continue;
+            }
+            let mut step = |di: usize, dj: usize, c: f64| {
+                if i + di <= n && j + dj <= m && here + c < best[i + di][j + dj].0 {
+                    best[i + di][j + dj] = (here + c, (di, dj));
+                }
+            };
+            if i < n && j < m {
+                step(1, 1, cost(a[i], b[j]));
+            }
+            if i < n {
+                step(1, 0, SKIP_COST);
+            }
+            if j < m {
+                step(0, 1, SKIP_COST);
+            }
+            if i + 1 < n && j < m {
+                step(2, 1, cost(a[i] + a[i + 1], b[j]) + MERGE_COST);
+            }
+            if i < n && j + 1 < m {
+                step(1, 2, cost(a[i], b[j] + b[j + 1]) + MERGE_COST);
+            }
+        }
+    }
+    let mut pairs = Vec::new();
+    let (mut i, mut j) = (n, m);
+    while i > 0 || j > 0 {
+        let (di, dj) = best[i][j].1;
+        if (di, dj) == (1, 1) && cost(a[i - 1], b[j - 1]) <= MAX_PAIR_COST {
+            pairs.push((i - 1, j - 1));
+        }
+        i -= di;
+        j -= dj;
+    }
+    pairs.reverse();
+    pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_agree_across_languages() {
+        assert_eq!(key_of("[12] Everyone"), Some("12".into()));
+        assert_eq!(key_of("[Preamble] Whereas"), Some("preamble".into()));
+        assert_eq!(key_of("Article 12. Everyone"), Some("12".into()));
+        assert_eq!(key_of("第十二条 任何人"), Some("12".into()));
+        assert_eq!(key_of("第一百零三條"), Some("103".into()));
+        assert_eq!(key_of("第12條"), Some("12".into()));
+        assert_eq!(key_of("上合組織"), None);
+        assert_eq!(key_of("[unclosed"), None);
+    }
+
+    #[test]
+    fn alignment_skips_a_missing_passage() {
+        let zh = [30.0, 60.0, 15.0, 90.0, 45.0];
+        let en = [10.0, 20.0, 30.0, 15.0];
+        assert_eq!(align(&zh, &en), [(0, 0), (1, 1), (3, 2), (4, 3)]);
+        assert_eq!(align(&en, &zh), [(0, 0), (1, 1), (2, 3), (3, 4)]);
+        // Lengths that disagree too much for a translation pair nothing.
+        assert_eq!(align(&[10.0, 10.0], &[10.0, 100.0]), []);
+    }
+}

@@ -1,0 +1,138 @@
+//! `search --parallel`: each hit's translation, on the UDHR indexed as a parallel corpus
+//! (`../shared/data/udhr`), and no invented pairs on the seed.
+
+mod common;
+
+use common::{shared_dir, Workspace};
+use declsearch::counterpart::key_of;
+use declsearch::Hit;
+
+/// Words that together occur in every Chinese passage of the UDHR.
+const EVERYWHERE: &str = "的 人 有 权 或 和 任何 一切";
+
+fn udhr(shared: &std::path::Path, name: &str) -> String {
+    std::fs::read_to_string(shared.join("data/udhr").join(name)).expect("a UDHR file")
+}
+
+/// Every Chinese passage of the `udhr` file pair, with its counterpart.
+fn chinese_hits(ws: &Workspace) -> Vec<Hit> {
+    let query = format!("{EVERYWHERE} doc:udhr lang:zh");
+    let (hits, run) = ws.search(&query, &["--limit", "100", "--parallel"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    hits
+}
+
+#[test]
+fn udhr_file_pair_articles_pair_by_key_and_by_alignment() {
+    let Some(shared) = shared_dir() else { return };
+    let english = udhr(&shared, "udhr_eng.txt");
+    let chinese = udhr(&shared, "udhr_cmn_hans.txt");
+
+    // The files as published: passages start with keys, `[preamble]`, `[1]` ... `[30]`.
+    let ws = Workspace::empty();
+    ws.add_file("udhr.en.txt", english.as_bytes());
+    ws.add_file("udhr.zh-Hans.txt", chinese.as_bytes());
+    assert_eq!(ws.run(&["index"]).code, 0);
+    let hits = chinese_hits(&ws);
+    let mut articles = 0;
+    for hit in &hits {
+        let parallel = hit
+            .parallel
+            .as_ref()
+            .expect("every article has its translation");
+        assert_eq!(parallel.lang, declsearch::Lang::En);
+        assert_eq!(key_of(&hit.text), key_of(&parallel.text), "{hit:?}");
+        assert_eq!(
+            hit.passage, parallel.passage,
+            "the files have the same structure"
+        );
+        if key_of(&hit.text).is_some_and(|k| k.parse::<u32>().is_ok()) {
+            articles += 1;
+        }
+    }
+    assert_eq!(articles, 30);
+
+    // The same files without keys: the alignment over order and length finds the same pairs.
+    let strip = |text: &str| -> String {
+        text.lines()
+            .map(|l| match l.strip_prefix('[') {
+                Some(rest) => rest.split_once("] ").map_or(l, |(_, body)| body),
+                None => l,
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let ws = Workspace::empty();
+    ws.add_file("udhr.en.txt", strip(&english).as_bytes());
+    ws.add_file("udhr.zh-Hans.txt", strip(&chinese).as_bytes());
+    assert_eq!(ws.run(&["index"]).code, 0);
+    let hits = chinese_hits(&ws);
+    assert!(hits.len() >= 31, "{} Chinese passages", hits.len());
+    for hit in &hits {
+        assert!(key_of(&hit.text).is_none(), "keys are stripped");
+        let parallel = hit.parallel.as_ref().expect("aligned");
+        assert_eq!(hit.passage, parallel.passage, "{hit:?}");
+    }
+
+    // Article 7 missing from the English file: its Chinese passage (passage 9: title,
+    // preamble, articles 1-7) gets no counterpart, and the articles after it still pair.
+    let english_without_7: String = strip(&english)
+        .split("\n\n")
+        .enumerate()
+        .filter(|&(i, _)| i != 8)
+        .map(|(_, block)| block)
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let ws = Workspace::empty();
+    ws.add_file("udhr.en.txt", english_without_7.as_bytes());
+    ws.add_file("udhr.zh-Hans.txt", strip(&chinese).as_bytes());
+    assert_eq!(ws.run(&["index"]).code, 0);
+    for hit in chinese_hits(&ws) {
+        match hit.passage {
+            9 => assert!(hit.parallel.is_none(), "{hit:?}"),
+            n => {
+                let expected = if n < 9 { n } else { n - 1 };
+                assert_eq!(
+                    hit.parallel.as_ref().map(|p| p.passage),
+                    Some(expected),
+                    "{n}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn udhr_aligned_rows_pair_their_language_columns() {
+    let Some(shared) = shared_dir() else { return };
+    let ws = Workspace::empty();
+    ws.add_file(
+        "udhr_aligned.tsv",
+        udhr(&shared, "udhr_aligned.tsv").as_bytes(),
+    );
+    assert_eq!(ws.run(&["index"]).code, 0);
+    let (hits, run) = ws.search(
+        EVERYWHERE,
+        &["--limit", "200", "--parallel", "--lang", "zh"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(hits.len(), 62, "31 rows in two scripts");
+    for hit in &hits {
+        let parallel = hit.parallel.as_ref().expect("a row has every language");
+        let row = hit.doc.split_once('#').expect("a shared-language column").0;
+        assert_eq!(
+            (parallel.doc.as_str(), parallel.lang),
+            (row, declsearch::Lang::En)
+        );
+    }
+}
+
+#[test]
+fn the_seed_has_no_invented_pairs() {
+    let ws = Workspace::with_declaration();
+    let (hits, run) = ws.search("上合组织 SCO cities", &["--limit", "20", "--parallel"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(hits.len() >= 9);
+    assert!(hits.iter().all(|h| h.parallel.is_none()), "{hits:?}");
+    assert!(!run.stdout.contains("\"parallel\""));
+}
