@@ -193,10 +193,11 @@ impl crate::Index {
         ranking: Ranking,
     ) -> Vec<Result<Vec<crate::Hit>>> {
         crate::parallel::map(queries, |line| {
-            crate::Query::parse(&line.query, self.analyzer()).and_then(|q| match ranking {
-                Ranking::Passages => self.search_parsed(&q, options),
-                Ranking::Documents => self.search_documents(&q, options),
-            })
+            self.parse_query(&line.query, options)
+                .and_then(|q| match ranking {
+                    Ranking::Passages => self.search_parsed(&q, options),
+                    Ranking::Documents => self.search_documents(&q, options),
+                })
         })
     }
 

@@ -68,7 +68,7 @@ fn occur_name(occur: Occur, all: bool) -> &'static str {
 impl Index {
     /// Explain `input` as [`Index::search`] would run it with `options`.
     pub fn explain_query(&self, input: &str, options: &SearchOptions) -> Result<QueryReport> {
-        let query = Query::parse(input, self.analyzer())?;
+        let query = self.parse_query(input, options)?;
         Ok(report(input, &query, options))
     }
 }
@@ -87,6 +87,20 @@ pub fn report(input: &str, query: &Query, options: &SearchOptions) -> QueryRepor
             }
             if folded != cleaned {
                 expansions.push(format!("{cleaned} → {folded} (traditional to simplified)"));
+            }
+            if let Some(letters) = &clause.pinyin {
+                let forms: Vec<&str> = clause
+                    .alternatives
+                    .iter()
+                    .map(|a| a.source.as_str())
+                    .collect();
+                expansions.push(match forms.is_empty() {
+                    true => format!("pinyin {letters}: no Chinese form in the index"),
+                    false => format!(
+                        "pinyin {letters} → {} (forms the index holds)",
+                        forms.join(" | ")
+                    ),
+                });
             }
             if clause.han_only && !clause.bigrams.is_empty() {
                 expansions.push(format!(
@@ -121,35 +135,44 @@ pub fn report(input: &str, query: &Query, options: &SearchOptions) -> QueryRepor
 }
 
 fn presence(clause: &Clause) -> String {
-    let words = match clause.terms.len() {
-        1 => format!("text:{}", clause.terms[0].1),
-        _ => format!("text:\"{}\"", with_positions(&clause.terms).join(" ")),
-    };
-    if clause.han_only && !clause.bigrams.is_empty() {
-        format!(
-            "({words} OR grams:\"{}\") ×{PRESENCE_WEIGHT}",
-            with_positions(&clause.bigrams).join(" ")
-        )
-    } else {
-        format!("{words} ×{PRESENCE_WEIGHT}")
+    let mut ways = Vec::new();
+    for form in clause.forms() {
+        ways.push(match form.terms.len() {
+            1 => format!("text:{}", form.terms[0].1),
+            _ => format!("text:\"{}\"", with_positions(&form.terms).join(" ")),
+        });
+        if form.han_only && !form.bigrams.is_empty() {
+            ways.push(format!(
+                "grams:\"{}\"",
+                with_positions(&form.bigrams).join(" ")
+            ));
+        }
+    }
+    match ways.len() {
+        1 => format!("{} ×{PRESENCE_WEIGHT}", ways[0]),
+        _ => format!("({}) ×{PRESENCE_WEIGHT}", ways.join(" OR ")),
     }
 }
 
 fn bag(clause: &Clause) -> String {
-    let mut parts = vec![format!("text:{{{}}} ×{WORD_WEIGHT}", list(&clause.terms))];
-    if !clause.bigrams.is_empty() {
-        parts.push(format!(
-            "grams:{{{}}} ×{BIGRAM_WEIGHT}",
-            list(&clause.bigrams)
-        ));
+    let all = |part: fn(&Clause) -> &Vec<(usize, String)>| -> Vec<(usize, String)> {
+        let mut terms: Vec<(usize, String)> = Vec::new();
+        for term in clause.forms().flat_map(part) {
+            if !terms.iter().any(|t| t.1 == term.1) {
+                terms.push(term.clone());
+            }
+        }
+        terms
+    };
+    let (words, bigrams, chars) = (all(|c| &c.terms), all(|c| &c.bigrams), all(|c| &c.unigrams));
+    let mut parts = vec![format!("text:{{{}}} ×{WORD_WEIGHT}", list(&words))];
+    if !bigrams.is_empty() {
+        parts.push(format!("grams:{{{}}} ×{BIGRAM_WEIGHT}", list(&bigrams)));
     }
-    if !clause.unigrams.is_empty() {
-        parts.push(format!(
-            "grams:{{{}}} ×{UNIGRAM_WEIGHT}",
-            list(&clause.unigrams)
-        ));
+    if !chars.is_empty() {
+        parts.push(format!("grams:{{{}}} ×{UNIGRAM_WEIGHT}", list(&chars)));
     }
-    parts.push(format!("title:{{{}}} ×{TITLE_WEIGHT}", list(&clause.terms)));
+    parts.push(format!("title:{{{}}} ×{TITLE_WEIGHT}", list(&words)));
     parts.join(" + ")
 }
 

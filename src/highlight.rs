@@ -78,7 +78,11 @@ impl<'a> Located<'a> {
 
 /// Find the clauses of a query in `text`.
 pub fn find(text: &str, clauses: &[Clause], analyzer: &Analyzer) -> Matches {
-    let analysis = if clauses.iter().any(|c| !c.bigrams.is_empty()) {
+    let analysis = if clauses
+        .iter()
+        .flat_map(Clause::forms)
+        .any(|c| !c.bigrams.is_empty())
+    {
         analyzer.analyze_document(text)
     } else {
         Analysis {
@@ -92,12 +96,15 @@ pub fn find(text: &str, clauses: &[Clause], analyzer: &Analyzer) -> Matches {
     let mut ranges = Vec::new();
     let mut present = 0;
     for clause in clauses.iter().filter(|c| c.occur != Occur::MustNot) {
-        let by_words = words.find(&clause.terms, &mut ranges);
-        let by_bigrams = !by_words && clause.han_only && bigrams.find(&clause.bigrams, &mut ranges);
-        if by_words || by_bigrams {
+        let mut found = false;
+        for form in clause.forms() {
+            let by_words = words.find(&form.terms, &mut ranges);
+            found |= by_words || (form.han_only && bigrams.find(&form.bigrams, &mut ranges));
+        }
+        if found {
             present += 1;
         } else {
-            for term in &clause.terms {
+            for term in clause.forms().flat_map(|form| &form.terms) {
                 words.find(std::slice::from_ref(term), &mut ranges);
             }
         }

@@ -33,11 +33,13 @@ pub mod corpus;
 pub mod counterpart;
 mod error;
 pub mod eval;
+pub mod expand;
 pub mod explain;
 pub mod highlight;
 pub mod index;
 mod parallel;
 pub mod passage;
+pub mod pinyin;
 pub mod query;
 pub mod search;
 

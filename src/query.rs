@@ -10,6 +10,7 @@
 //! | `-word`, `-"phrase"` | must not occur |
 //! | `lang:zh`, `lang:en` | only passages in that language |
 //! | `doc:ID` | only passages of that document (several `doc:` items: any of them) |
+//! | `py:jianpin`, `py:"jian pin"` | toneless pinyin for Chinese words the index holds ([`crate::pinyin`]) |
 //!
 //! Each word or phrase is a clause, analysed exactly like document text but without
 //! sub-words. A clause is **present** in a passage when its words occur in order (as a phrase
@@ -69,6 +70,18 @@ pub struct Clause {
     pub unigrams: Vec<(usize, String)>,
     /// Whether the clause is all Han, so that its bigrams in order make it present.
     pub han_only: bool,
+    /// For a pinyin clause (`py:` or `--pinyin`), the letters it spells.
+    pub pinyin: Option<String>,
+    /// Other forms of the clause, any of which makes it present (the Chinese words a pinyin
+    /// clause stands for); filled by the search from the index.
+    pub alternatives: Vec<Clause>,
+}
+
+impl Clause {
+    /// The clause and its alternatives.
+    pub fn forms(&self) -> impl Iterator<Item = &Clause> {
+        std::iter::once(self).chain(&self.alternatives)
+    }
 }
 
 /// One item of the query text, before analysis.
@@ -78,6 +91,7 @@ enum Item<'a> {
         text: &'a str,
         phrase: bool,
         occur: Occur,
+        pinyin: bool,
     },
     Lang(Lang),
     Doc(&'a str),
@@ -115,10 +129,16 @@ impl Query {
                     text,
                     phrase,
                     occur,
+                    pinyin,
                 } => {
-                    let Some(clause) = analyze_clause(analyzer, text, phrase, occur) else {
+                    let Some(mut clause) = analyze_clause(analyzer, text, phrase, occur) else {
                         continue;
                     };
+                    if pinyin {
+                        clause.pinyin = Some(crate::pinyin::normalize(text).ok_or_else(|| {
+                            invalid(&format!("py:{text} is not toneless pinyin (letters a-z)"))
+                        })?);
+                    }
                     if !query
                         .clauses
                         .iter()
@@ -192,6 +212,8 @@ fn analyze_clause(analyzer: &Analyzer, text: &str, phrase: bool, occur: Occur) -
         bigrams: relative(bigrams),
         unigrams: relative(unigrams),
         han_only,
+        pinyin: None,
+        alternatives: Vec::new(),
     })
 }
 
@@ -252,6 +274,15 @@ fn items(input: &str) -> Result<Vec<Item<'_>>> {
                 )));
             }
         }
+        let pinyin = rest.starts_with("py:");
+        if pinyin {
+            rest = &rest["py:".len()..];
+            if rest.is_empty() || rest.starts_with(char::is_whitespace) {
+                return Err(invalid(format!(
+                    "py: at byte {at} takes pinyin: py:jianpin"
+                )));
+            }
+        }
         if let Some(quoted) = rest.strip_prefix('"') {
             let Some(end) = quoted.find('"') else {
                 return Err(invalid(format!(
@@ -261,8 +292,9 @@ fn items(input: &str) -> Result<Vec<Item<'_>>> {
             };
             items.push(Item::Clause {
                 text: &quoted[..end],
-                phrase: true,
+                phrase: !pinyin,
                 occur,
+                pinyin,
             });
             rest = &quoted[end + 1..];
             continue;
@@ -272,7 +304,14 @@ fn items(input: &str) -> Result<Vec<Item<'_>>> {
             .unwrap_or(rest.len());
         let word = &rest[..end];
         rest = &rest[end..];
-        if let Some(value) = word.strip_prefix("lang:") {
+        if pinyin {
+            items.push(Item::Clause {
+                text: word,
+                phrase: false,
+                occur,
+                pinyin,
+            });
+        } else if let Some(value) = word.strip_prefix("lang:") {
             if occur != Occur::Should {
                 return Err(invalid(format!("{word:?} is a filter; it takes no + or -")));
             }
@@ -292,6 +331,7 @@ fn items(input: &str) -> Result<Vec<Item<'_>>> {
                 text: word,
                 phrase: false,
                 occur,
+                pinyin: false,
             });
         }
     }

@@ -45,6 +45,9 @@ pub struct SearchOptions {
     pub explain: bool,
     /// Attach each hit's translation, when the corpus holds one ([`Hit::parallel`]).
     pub parallel: bool,
+    /// Read every unquoted word of letters as pinyin too, as if typed `py:word`, joining
+    /// neighbours (`jian pin`) where the index holds a form of the joined letters.
+    pub pinyin: bool,
 }
 
 impl Default for SearchOptions {
@@ -55,6 +58,7 @@ impl Default for SearchOptions {
             all: false,
             explain: false,
             parallel: false,
+            pinyin: false,
         }
     }
 }
@@ -101,7 +105,7 @@ pub struct Hit {
 impl Index {
     /// Search for `query` (see [`Query::parse`] for the syntax).
     pub fn search(&self, query: &str, options: &SearchOptions) -> Result<Vec<Hit>> {
-        let query = Query::parse(query, &self.analyzer)?;
+        let query = self.parse_query(query, options)?;
         self.search_parsed(&query, options)
     }
 
@@ -328,27 +332,33 @@ impl Plan {
 }
 
 /// The clause's words in order (or a single word), or, for Han text, its bigrams in order.
-fn presence(fields: &Fields, clause: &Clause) -> Box<dyn TantivyQuery> {
-    let mut ways = vec![sequence(fields.text, &clause.terms)];
-    if clause.han_only && !clause.bigrams.is_empty() {
-        ways.push(sequence(fields.grams, &clause.bigrams));
+pub(crate) fn presence(fields: &Fields, clause: &Clause) -> Box<dyn TantivyQuery> {
+    let mut ways = Vec::new();
+    for form in clause.forms() {
+        ways.push(sequence(fields.text, &form.terms));
+        if form.han_only && !form.bigrams.is_empty() {
+            ways.push(sequence(fields.grams, &form.bigrams));
+        }
     }
     let any = BooleanQuery::new(ways.into_iter().map(|q| (Occur::Should, q)).collect());
     Box::new(BoostQuery::new(Box::new(any), PRESENCE_WEIGHT))
 }
 
-/// Each distinct word, bigram and character of the clause, and its words in the title, for
-/// scoring.
+/// Each distinct word, bigram and character of the clause and its alternatives, and their
+/// words in the title, for scoring.
 fn bag(fields: &Fields, clause: &Clause) -> Box<dyn TantivyQuery> {
     let mut seen = HashSet::new();
     let mut parts: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
-    for (field, terms, weight) in [
-        (fields.text, &clause.terms, WORD_WEIGHT),
-        (fields.grams, &clause.bigrams, BIGRAM_WEIGHT),
-        (fields.grams, &clause.unigrams, UNIGRAM_WEIGHT),
-        (fields.title, &clause.terms, TITLE_WEIGHT),
+    type Part = fn(&Clause) -> &Vec<(usize, String)>;
+    let (words, bigrams, chars): (Part, Part, Part) =
+        (|c| &c.terms, |c| &c.bigrams, |c| &c.unigrams);
+    for (field, part, weight) in [
+        (fields.text, words, WORD_WEIGHT),
+        (fields.grams, bigrams, BIGRAM_WEIGHT),
+        (fields.grams, chars, UNIGRAM_WEIGHT),
+        (fields.title, words, TITLE_WEIGHT),
     ] {
-        for (_, text) in terms {
+        for (_, text) in clause.forms().flat_map(part) {
             if seen.insert((field, text.as_str())) {
                 let term = TermQuery::new(
                     Term::from_field_text(field, text),

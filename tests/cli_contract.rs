@@ -198,8 +198,13 @@ fn an_index_built_by_another_analysis_is_rebuilt_from_its_corpus_or_refused() {
     age_manifest(&|m| m["analysis"] = "declsearch-analysis/0; an older table".into());
     let elsewhere = ws.root.path().join("elsewhere");
     std::fs::create_dir(&elsewhere).unwrap();
-    ws.run(&["search", "上合组织", "--corpus", elsewhere.to_str().unwrap()])
-        .assert_error(&["declsearch index --full", "an older table"]);
+    ws.run(&[
+        "search",
+        "上合组织",
+        "--corpus",
+        elsewhere.to_str().unwrap(),
+    ])
+    .assert_error(&["declsearch index --full", "an older table"]);
 
     // Built from this corpus by an older version (another analysis, or an older manifest
     // format whose fields differ): rebuilt on the spot, with a note.

@@ -23,6 +23,8 @@ pub struct Index {
     pub(crate) fields: Fields,
     pub(crate) analyzer: Analyzer,
     manifest: Manifest,
+    /// The Han vocabulary by pinyin spelling, read on the first pinyin query.
+    pub(crate) vocabulary: std::sync::OnceLock<crate::pinyin::Vocabulary>,
 }
 
 impl Index {
@@ -103,6 +105,7 @@ impl Index {
             fields,
             analyzer,
             manifest,
+            vocabulary: std::sync::OnceLock::new(),
         })
     }
 

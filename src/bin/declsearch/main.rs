@@ -147,6 +147,10 @@ struct Scope {
     /// Require every word and phrase, as if each had a +.
     #[arg(long)]
     all: bool,
+    /// Read words of letters as toneless pinyin too (as py:word), for the Chinese words the
+    /// index holds: jianpin, "jian pin", youcheng.
+    #[arg(long)]
+    pinyin: bool,
 }
 
 /// Where the index is, and the corpus to build it from when it does not exist yet.
@@ -168,6 +172,7 @@ impl SearchArgs {
             all: self.scope.all,
             explain: self.explain,
             parallel: self.parallel,
+            pinyin: self.scope.pinyin,
         }
     }
 }
@@ -304,6 +309,7 @@ fn explain(args: ExplainArgs) -> anyhow::Result<Outcome> {
     let options = SearchOptions {
         lang: args.scope.lang,
         all: args.scope.all,
+        pinyin: args.scope.pinyin,
         ..SearchOptions::default()
     };
     let report = index.explain_query(&args.query, &options)?;
