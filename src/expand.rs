@@ -1,12 +1,14 @@
 //! Query expansion from the index: the Chinese words a pinyin clause stands for
-//! ([`crate::pinyin`]). Runs between parsing and ranking, because only the index knows which
-//! words exist.
+//! ([`crate::pinyin`]) and, with `--cross`, a clause's translations ([`crate::cross`]). Runs
+//! between parsing and ranking, because only the index knows which forms occur: a form that
+//! occurs nowhere is never added.
 
 use std::collections::HashSet;
 
 use tantivy::collector::Count;
 use tantivy::schema::Field;
 
+use crate::cross;
 use crate::error::{Error, Result};
 use crate::index::Index;
 use crate::pinyin::{self, Vocabulary};
@@ -20,12 +22,141 @@ impl Index {
         if options.pinyin {
             self.join_pinyin_words(&mut query)?;
         }
+        if options.cross {
+            self.join_english_phrases(&mut query)?;
+        }
         for clause in query.clauses.iter_mut() {
+            let mut alternatives = Vec::new();
             if let Some(target) = clause.pinyin.clone() {
-                clause.alternatives = self.pinyin_forms(&target, clause.occur)?;
+                alternatives = self.pinyin_forms(&target, clause.occur)?;
             }
+            if options.cross {
+                alternatives.extend(self.translations(clause)?);
+            }
+            clause.alternatives = alternatives;
         }
         Ok(query)
+    }
+
+    /// Neighbouring English words that make a glossed phrase (`poverty reduction`) join into
+    /// one clause, so the phrase translates as a whole.
+    fn join_english_phrases(&self, query: &mut Query) -> Result<()> {
+        let is_english_word = |c: &Clause| {
+            !c.phrase
+                && c.occur != Occur::MustNot
+                && c.pinyin.is_none()
+                && c.source.chars().all(|ch| ch.is_ascii_alphabetic())
+        };
+        let old = std::mem::take(&mut query.clauses);
+        let mut i = 0;
+        while i < old.len() {
+            let mut joined = i + 1;
+            if is_english_word(&old[i]) {
+                let mut end = i + 1;
+                while end < old.len()
+                    && end - i < cross::MAX_PHRASE_WORDS
+                    && is_english_word(&old[end])
+                    && old[end].occur == old[i].occur
+                {
+                    end += 1;
+                }
+                joined = end;
+                while joined > i + 1
+                    && cross::glossary()
+                        .chinese(&words(&old[i..joined]))
+                        .is_empty()
+                {
+                    joined -= 1;
+                }
+            }
+            if joined == i + 1 {
+                query.clauses.push(old[i].clone());
+            } else {
+                let mut parsed = Query::parse(&words(&old[i..joined]), &self.analyzer)?;
+                let mut clause = parsed.clauses.remove(0);
+                clause.source = words(&old[i..joined]);
+                clause.terms = old[i..joined]
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(k, c)| c.terms.iter().map(move |(_, t)| (k, t.clone())))
+                    .collect();
+                clause.occur = old[i].occur;
+                query.clauses.push(clause);
+            }
+            i = joined;
+        }
+        Ok(())
+    }
+
+    /// The translations of a clause that occur in the index: English glosses of a Chinese
+    /// clause (of the whole, else of each word, else of each character), or Chinese words
+    /// glossed by an English one.
+    fn translations(&self, clause: &Clause) -> Result<Vec<Clause>> {
+        let glossary = cross::glossary();
+        let mut candidates: Vec<String> = Vec::new();
+        if clause.han_only {
+            let whole: String = clause.terms.iter().map(|(_, t)| t.as_str()).collect();
+            let mut add = |chinese: &str| -> bool {
+                let glosses = glossary.english(chinese);
+                candidates.extend(glosses.iter().map(|g| format!("\"{g}\"")));
+                !glosses.is_empty()
+            };
+            if !add(&whole) {
+                for (_, word) in &clause.terms {
+                    if !add(word) {
+                        for c in word.chars() {
+                            add(&c.to_string());
+                        }
+                    }
+                }
+            }
+        } else if clause
+            .source
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+        {
+            candidates = glossary
+                .chinese(&clause.source)
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
+        }
+        let searcher = self.reader.searcher();
+        let mut found = Vec::new();
+        for text in candidates {
+            let Ok(parsed) = Query::parse(&text, &self.analyzer) else {
+                continue;
+            };
+            let Some(mut form) = parsed.clauses.into_iter().next() else {
+                continue;
+            };
+            if form.terms == clause.terms
+                || found
+                    .iter()
+                    .any(|(_, f): &(usize, Clause)| f.terms == form.terms)
+            {
+                continue;
+            }
+            form.occur = clause.occur;
+            let presence = crate::search::presence(&self.fields, &form);
+            let count = searcher
+                .search(&presence, &Count)
+                .map_err(Error::tantivy(&self.dir))?;
+            if count > 0 {
+                found.push((count, form));
+            }
+            if found.len() >= cross::MAX_TRANSLATIONS * 3 {
+                break;
+            }
+        }
+        if !clause.han_only {
+            found.sort_by_key(|(count, _)| std::cmp::Reverse(*count));
+        }
+        Ok(found
+            .into_iter()
+            .take(cross::MAX_TRANSLATIONS)
+            .map(|(_, form)| form)
+            .collect())
     }
 
     /// With `--pinyin`, every unquoted word of letters is pinyin, and neighbouring ones
@@ -137,4 +268,13 @@ impl Index {
             Vocabulary::new(words.into_iter().chain(chars), pairs.into_iter().collect());
         Ok(self.vocabulary.get_or_init(|| vocabulary))
     }
+}
+
+/// The typed words of clauses, space-joined.
+fn words(clauses: &[Clause]) -> String {
+    clauses
+        .iter()
+        .map(|c| c.source.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -88,18 +88,21 @@ pub fn report(input: &str, query: &Query, options: &SearchOptions) -> QueryRepor
             if folded != cleaned {
                 expansions.push(format!("{cleaned} → {folded} (traditional to simplified)"));
             }
-            if let Some(letters) = &clause.pinyin {
-                let forms: Vec<&str> = clause
-                    .alternatives
-                    .iter()
-                    .map(|a| a.source.as_str())
-                    .collect();
+            let forms: Vec<&str> = clause
+                .alternatives
+                .iter()
+                .map(|a| a.source.as_str())
+                .collect();
+            let label = match (&clause.pinyin, options.cross) {
+                (Some(letters), false) => format!("pinyin {letters}"),
+                (Some(letters), true) => format!("pinyin {letters} and translations"),
+                (None, true) => format!("translations of {}", clause.source),
+                (None, false) => String::new(),
+            };
+            if !label.is_empty() {
                 expansions.push(match forms.is_empty() {
-                    true => format!("pinyin {letters}: no Chinese form in the index"),
-                    false => format!(
-                        "pinyin {letters} → {} (forms the index holds)",
-                        forms.join(" | ")
-                    ),
+                    true => format!("{label}: no form in the index"),
+                    false => format!("{label} → {} (forms the index holds)", forms.join(" | ")),
                 });
             }
             if clause.han_only && !clause.bigrams.is_empty() {

@@ -19,6 +19,8 @@ pub struct Matches {
     pub ranges: Vec<Range<usize>>,
     /// How many clauses are present in the passage.
     pub clauses: usize,
+    /// `(typed, form)` for each clause present only through one of its alternatives.
+    pub via: Vec<(String, String)>,
 }
 
 /// Terms of a text by (term, position), and the positions of each term.
@@ -95,11 +97,21 @@ pub fn find(text: &str, clauses: &[Clause], analyzer: &Analyzer) -> Matches {
 
     let mut ranges = Vec::new();
     let mut present = 0;
+    let mut via = Vec::new();
     for clause in clauses.iter().filter(|c| c.occur != Occur::MustNot) {
-        let mut found = false;
-        for form in clause.forms() {
+        let (mut found, mut directly, mut through) = (false, false, Vec::new());
+        for (k, form) in clause.forms().enumerate() {
             let by_words = words.find(&form.terms, &mut ranges);
-            found |= by_words || (form.han_only && bigrams.find(&form.bigrams, &mut ranges));
+            let present = by_words || (form.han_only && bigrams.find(&form.bigrams, &mut ranges));
+            match k {
+                0 => directly = present,
+                _ if present => through.push((clause.source.clone(), form.source.clone())),
+                _ => {}
+            }
+            found |= present;
+        }
+        if !directly {
+            via.extend(through);
         }
         if found {
             present += 1;
@@ -112,6 +124,7 @@ pub fn find(text: &str, clauses: &[Clause], analyzer: &Analyzer) -> Matches {
     Matches {
         ranges: merge(ranges),
         clauses: present,
+        via,
     }
 }
 

@@ -31,6 +31,7 @@ pub mod analysis;
 pub mod cleanup;
 pub mod corpus;
 pub mod counterpart;
+pub mod cross;
 mod error;
 pub mod eval;
 pub mod expand;

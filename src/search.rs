@@ -45,6 +45,9 @@ pub struct SearchOptions {
     pub explain: bool,
     /// Attach each hit's translation, when the corpus holds one ([`Hit::parallel`]).
     pub parallel: bool,
+    /// Expand each word to its translations: English to Chinese and Chinese to English
+    /// ([`crate::cross`]); each hit says which translation matched ([`Hit::via`]).
+    pub cross: bool,
     /// Read every unquoted word of letters as pinyin too, as if typed `py:word`, joining
     /// neighbours (`jian pin`) where the index holds a form of the joined letters.
     pub pinyin: bool,
@@ -59,6 +62,7 @@ impl Default for SearchOptions {
             explain: false,
             parallel: false,
             pinyin: false,
+            cross: false,
         }
     }
 }
@@ -100,6 +104,11 @@ pub struct Hit {
     /// holds a translation (see [`crate::counterpart`]); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallel: Option<crate::Counterpart>,
+    /// For a query with expansions (`--cross`, pinyin): each `[typed, form]` through which
+    /// the passage matched a clause that it does not match as typed; empty when it matched
+    /// directly. Absent for a query without expansions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<Vec<(String, String)>>,
 }
 
 impl Index {
@@ -186,11 +195,8 @@ impl Index {
     }
 
     fn hit(&self, rank: usize, score: f32, stored: StoredPassage, clauses: &[Clause]) -> Hit {
-        let highlights = highlight::find(&stored.text, clauses, &self.analyzer)
-            .ranges
-            .into_iter()
-            .map(|r| (r.start, r.end))
-            .collect();
+        let matches = highlight::find(&stored.text, clauses, &self.analyzer);
+        let expanded = clauses.iter().any(|c| !c.alternatives.is_empty());
         Hit {
             rank,
             score,
@@ -199,9 +205,10 @@ impl Index {
             lang: stored.lang.parse().unwrap_or(Lang::En),
             line: stored.line as u32,
             text: stored.text,
-            highlights,
+            highlights: matches.ranges.iter().map(|r| (r.start, r.end)).collect(),
             explain: None,
             parallel: None,
+            via: expanded.then_some(matches.via),
         }
     }
 }

@@ -136,3 +136,24 @@ fn the_seed_has_no_invented_pairs() {
     assert!(hits.iter().all(|h| h.parallel.is_none()), "{hits:?}");
     assert!(!run.stdout.contains("\"parallel\""));
 }
+
+#[test]
+fn jsonl_records_sharing_an_id_across_language_files_pair() {
+    let ws = Workspace::empty();
+    ws.add_file(
+        "records.en.jsonl",
+        br#"{"id":"r1","text":"Poverty reduction cooperation."}
+{"id":"r2","text":"Friendship cities exchange."}
+"#,
+    );
+    ws.add_file(
+        "records.zh.jsonl",
+        "{\"id\":\"r1\",\"text\":\"減貧合作。\"}\n{\"id\":\"r2\",\"text\":\"友城交流。\"}\n".as_bytes(),
+    );
+    assert_eq!(ws.run(&["index"]).code, 0);
+    let (hits, run) = ws.search("友城", &["--parallel"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let parallel = hits[0].parallel.as_ref().expect("r2 has an English record");
+    assert_eq!((hits[0].doc.as_str(), parallel.doc.as_str()), ("r2", "r2"));
+    assert_eq!(parallel.text, "Friendship cities exchange.");
+}

@@ -165,6 +165,16 @@ fn batch_queries_as_trec_and_json() {
 
 /// `declsearch eval --json` on a corpus and its questions, from `../shared/data`.
 fn evaluate(corpus: &str, queries: &str, qrels: &str) -> Option<serde_json::Value> {
+    evaluate_with(corpus, queries, qrels, &[])
+}
+
+/// [`evaluate`] with more `eval` options.
+fn evaluate_with(
+    corpus: &str,
+    queries: &str,
+    qrels: &str,
+    extra: &[&str],
+) -> Option<serde_json::Value> {
     let shared = shared_dir()?;
     let data = shared.join("data");
     let ws = Workspace::empty();
@@ -178,16 +188,19 @@ fn evaluate(corpus: &str, queries: &str, qrels: &str) -> Option<serde_json::Valu
         index.to_str().unwrap(),
     ]);
     assert_eq!(built.code, 0, "{}", built.stderr);
-    let run: Run = ws.run(&[
-        "eval",
-        "--json",
-        "--index",
-        index.to_str().unwrap(),
-        "--queries",
-        &path(queries),
-        "--qrels",
-        &path(qrels),
-    ]);
+    let mut args = vec![
+        "eval".to_owned(),
+        "--json".to_owned(),
+        "--index".to_owned(),
+        index.to_str().unwrap().to_owned(),
+        "--queries".to_owned(),
+        path(queries),
+        "--qrels".to_owned(),
+        path(qrels),
+    ];
+    args.extend(extra.iter().map(|e| e.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run: Run = ws.run(&args);
     assert_eq!(run.code, 0, "{}", run.stderr);
     Some(serde_json::from_str(run.stdout.trim()).unwrap())
 }
@@ -232,4 +245,21 @@ fn xquad_chinese_and_english_dev_questions() {
         "one English question is all stop words and punctuation"
     );
     let _ = Lang::En;
+}
+
+/// English questions against the Chinese paragraphs: plain lexical matching finds only what
+/// names and numbers share; `--cross` translates the questions' words.
+#[test]
+fn xquad_english_questions_find_chinese_paragraphs_with_cross() {
+    let files = (
+        "xquad/xquad-zh.corpus.jsonl",
+        "xquad/xquad-en.dev.queries.tsv",
+        "xquad/xquad.dev.qrels",
+    );
+    let Some(plain) = evaluate(files.0, files.1, files.2) else {
+        return;
+    };
+    let cross = evaluate_with(files.0, files.1, files.2, &["--cross"]).expect("shared data");
+    assert!(mrr(&plain) < 0.35, "plain {plain}");
+    assert!(mrr(&cross) >= 0.62, "--cross {cross}");
 }

@@ -151,6 +151,10 @@ struct Scope {
     /// index holds: jianpin, "jian pin", youcheng.
     #[arg(long)]
     pinyin: bool,
+    /// Also search each word's translations (English to Chinese, Chinese to English, from
+    /// CC-CEDICT); each hit says which one matched ("via" in JSON).
+    #[arg(long)]
+    cross: bool,
 }
 
 /// Where the index is, and the corpus to build it from when it does not exist yet.
@@ -173,6 +177,7 @@ impl SearchArgs {
             explain: self.explain,
             parallel: self.parallel,
             pinyin: self.scope.pinyin,
+            cross: self.scope.cross,
         }
     }
 }
@@ -191,6 +196,8 @@ struct EvalArgs {
     /// Print the measures as one JSON object.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    scope: Scope,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -310,6 +317,7 @@ fn explain(args: ExplainArgs) -> anyhow::Result<Outcome> {
         lang: args.scope.lang,
         all: args.scope.all,
         pinyin: args.scope.pinyin,
+        cross: args.scope.cross,
         ..SearchOptions::default()
     };
     let report = index.explain_query(&args.query, &options)?;
@@ -325,7 +333,14 @@ fn eval(args: EvalArgs) -> anyhow::Result<Outcome> {
     let queries = declsearch::eval::read_queries(&args.queries)?;
     let qrels = declsearch::eval::read_qrels(&args.qrels)?;
     let index = Index::open(&args.index)?;
-    let (measures, failed) = index.evaluate(&queries, &qrels, &SearchOptions::default());
+    let options = SearchOptions {
+        lang: args.scope.lang,
+        all: args.scope.all,
+        pinyin: args.scope.pinyin,
+        cross: args.scope.cross,
+        ..SearchOptions::default()
+    };
+    let (measures, failed) = index.evaluate(&queries, &qrels, &options);
     for (line, err) in &failed {
         eprintln!(
             "declsearch: error: query {} ({}:{}) counted as no hit: {err}",
