@@ -41,12 +41,13 @@ warm=$(target/release/examples/latency "$work/index")
 warm_of() { echo "$warm" | awk -v l="$1" -v f="$2" '$1==l {for(i=2;i<=NF;i++){split($i,kv,"="); if(kv[1]==f) print kv[2]}}'; }
 
 # Cold latency: a new process per query, medians over 20 runs.
-cold_ms() { # command...
-  hyperfine -N -i -w 3 -r 20 --export-csv "$work/h.csv" "$@" >/dev/null 2>&1
+cold_ms() { # command line, words split as a shell would
+  eval "$1" >/dev/null || { echo "failed: $1" >&2; exit 1; }
+  hyperfine -N -w 3 -r 20 --export-csv "$work/h.csv" "$1" >/dev/null 2>&1
   awk -F, 'NR==2 {printf "%.1f", $4*1000}' "$work/h.csv"
 }
 zh_cold=$(cold_ms "$bin search --index $work/index 勞工保險")
-en_cold=$(cold_ms "$bin search --index $work/index labor insurance")
+en_cold=$(cold_ms "$bin search --index $work/index 'labor insurance'")
 rg_cold=$(cold_ms "rg -c -F -e 勞工 -e 保險 $tsv")
 
 # The first 50 Chinese keyword queries, whole process each, declsearch against ripgrep

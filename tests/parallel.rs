@@ -148,7 +148,8 @@ fn jsonl_records_sharing_an_id_across_language_files_pair() {
     );
     ws.add_file(
         "records.zh.jsonl",
-        "{\"id\":\"r1\",\"text\":\"減貧合作。\"}\n{\"id\":\"r2\",\"text\":\"友城交流。\"}\n".as_bytes(),
+        "{\"id\":\"r1\",\"text\":\"減貧合作。\"}\n{\"id\":\"r2\",\"text\":\"友城交流。\"}\n"
+            .as_bytes(),
     );
     assert_eq!(ws.run(&["index"]).code, 0);
     let (hits, run) = ws.search("友城", &["--parallel"]);

@@ -33,8 +33,8 @@ pub struct Segmenter {
 
 /// Bytes of Han text a process segments with restricted dictionaries before it loads the
 /// full one. Measured (`cargo bench --bench engine -- segmentation`): restricted segmentation
-/// costs about 2.5 ms per KB of Han text, the full dictionary 0.015 ms per KB after a load of
-/// 100-180 ms. Switching once the restricted spending would match the load keeps any process
+/// costs about 1 ms per KB of Han text, the full dictionary 0.008 ms per KB after a load of
+/// 70-180 ms. Switching before the restricted spending passes the load keeps any process
 /// within twice the best cost; a query with its highlights needs a few KB.
 pub const COMPACT_BUDGET: usize = 48 * 1024;
 
