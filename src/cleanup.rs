@@ -43,6 +43,16 @@ pub fn clean(original: &str) -> CleanText {
         text: String::with_capacity(original.len()),
         origins: Vec::with_capacity(original.len() / 2),
     };
+    for_each_clean_char(original, |folded, origin| {
+        out.text.push(folded);
+        out.origins.push(origin);
+    });
+    out
+}
+
+/// Calls `f` with each character of the cleaned text and the original byte range it came
+/// from, in order: [`clean`] without building anything, for callers that only count.
+pub fn for_each_clean_char(original: &str, mut f: impl FnMut(char, Range<usize>)) {
     let mut chars = original.char_indices().peekable();
     while let Some((start, ch)) = chars.next() {
         let mut end = start + ch.len_utf8();
@@ -54,21 +64,20 @@ pub fn clean(original: &str) -> CleanText {
                 }
             }
         }
-        push_normalized(&mut out, ch, start..end);
+        if is_nfkc_stable(ch) {
+            f(ch, start..end);
+        } else {
+            for folded in std::iter::once(ch).nfkc() {
+                f(folded, start..end);
+            }
+        }
     }
-    out
 }
 
-fn push_normalized(out: &mut CleanText, ch: char, origin: Range<usize>) {
-    if ch.is_ascii() {
-        out.text.push(ch);
-        out.origins.push(origin);
-        return;
-    }
-    for folded in std::iter::once(ch).nfkc() {
-        out.text.push(folded);
-        out.origins.push(origin.clone());
-    }
+/// Whether NFKC leaves `ch` alone for certain: ASCII and the unified ideographs (the bulk of
+/// any text here), which skips the normaliser's per-character set-up.
+fn is_nfkc_stable(ch: char) -> bool {
+    ch.is_ascii() || matches!(ch as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF)
 }
 
 /// Byte length of a pinyin artifact at the start of `rest`: `(` or `（`, one syllable of 1 to 7
@@ -170,6 +179,20 @@ mod tests {
             assert_eq!(clean(text).text, text, "{text}");
         }
         assert_eq!(clean("發（fā）展").text, "發展");
+    }
+
+    #[test]
+    fn characters_taken_as_nfkc_stable_are() {
+        for ch in (0..0x30000)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_nfkc_stable(c))
+        {
+            assert!(
+                std::iter::once(ch).nfkc().eq(std::iter::once(ch)),
+                "U+{:04X}",
+                ch as u32
+            );
+        }
     }
 
     #[test]

@@ -69,6 +69,12 @@ pub struct Passage {
 
 /// Split a file's text into passages (see the module docs).
 pub fn split_passages(text: &str) -> Vec<Passage> {
+    split_passages_in(text, None)
+}
+
+/// [`split_passages`] for a text whose language is known (a language column or file tag);
+/// with `None`, each passage's language is detected.
+pub fn split_passages_in(text: &str, lang: Option<Lang>) -> Vec<Passage> {
     let lines = lines_with_numbers(text);
     let mut blocks: Vec<(usize, usize)> = Vec::new();
     let mut open: Option<usize> = None;
@@ -103,7 +109,7 @@ pub fn split_passages(text: &str) -> Vec<Passage> {
                 number: n as u32 + 1,
                 line: lines[start].0 as u32,
                 text: passage.to_owned(),
-                lang: Lang::detect(passage),
+                lang: lang.unwrap_or_else(|| Lang::detect(passage)),
             }
         })
         .collect()
@@ -116,7 +122,8 @@ pub const MAX_PASSAGE_BYTES: usize = 16 * 1024;
 
 /// Cut passages longer than [`MAX_PASSAGE_BYTES`] at sentence ends (else at a space, else
 /// anywhere on a character boundary) and number all passages again from 1. Each piece's text
-/// is a substring of its passage and its line is the line of its first character.
+/// is a substring of its passage, in its language, and its line is the line of its first
+/// character.
 pub fn bound_length(passages: Vec<Passage>) -> Vec<Passage> {
     if passages.iter().all(|p| p.text.len() <= MAX_PASSAGE_BYTES) {
         return passages;
@@ -136,7 +143,7 @@ pub fn bound_length(passages: Vec<Passage>) -> Vec<Passage> {
                 number: 0,
                 line: line as u32,
                 text: piece.to_owned(),
-                lang: Lang::detect(piece),
+                lang: passage.lang,
             });
             let next = end + (text[end..].len() - text[end..].trim_start().len());
             line += line_breaks(&text[start..next]);

@@ -5,9 +5,11 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
+use rustc_hash::FxHasher;
 use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 
 /// Longest term kept, in bytes: longer runs are junk (base64, hashes) and tantivy caps terms.
@@ -22,29 +24,36 @@ fn stemmer() -> &'static Stemmer {
 /// analysis. Emptied when it grows past this many words.
 const STEM_CACHE_WORDS: usize = 200_000;
 
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
 thread_local! {
-    static STEMS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    static STEMS: RefCell<FastMap<String, String>> = RefCell::default();
 }
 
 /// The index term for one word, or `None` for a word too long to be a term.
 pub fn word_term(word: &str) -> Option<String> {
+    with_word_term(word, str::to_owned)
+}
+
+/// `f` applied to the index term for one word, without copying it out of the cache; `None`
+/// for a word too long to be a term.
+pub fn with_word_term<R>(word: &str, f: impl FnOnce(&str) -> R) -> Option<R> {
     if word.len() > MAX_TERM_BYTES {
         return None;
     }
-    STEMS
-        .with(|stems| {
-            let mut stems = stems.borrow_mut();
-            if let Some(stem) = stems.get(word) {
-                return Some(stem.clone());
-            }
-            if stems.len() >= STEM_CACHE_WORDS {
-                stems.clear();
-            }
-            let stem = stem_of(word);
-            stems.insert(word.to_owned(), stem.clone());
-            Some(stem)
-        })
-        .filter(|stem| !stem.is_empty())
+    STEMS.with(|stems| {
+        let mut stems = stems.borrow_mut();
+        if let Some(stem) = stems.get(word) {
+            return (!stem.is_empty()).then(|| f(stem));
+        }
+        if stems.len() >= STEM_CACHE_WORDS {
+            stems.clear();
+        }
+        let stem = stem_of(word);
+        let result = (!stem.is_empty()).then(|| f(&stem));
+        stems.insert(word.to_owned(), stem);
+        result
+    })
 }
 
 fn stem_of(word: &str) -> String {

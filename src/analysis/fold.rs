@@ -23,31 +23,60 @@ fn converter() -> &'static OpenCC {
     })
 }
 
-thread_local! {
-    static FOLDED: RefCell<HashMap<char, char>> = RefCell::new(HashMap::new());
+/// The block of unified ideographs (extension A and the main block) whose folded forms are
+/// kept in a table rather than a map: nearly every character of real text falls in it.
+const TABLE_FIRST: u32 = 0x3400;
+const TABLE_LAST: u32 = 0x9FFF;
+const NOT_YET: char = '\0';
+
+/// Folded forms seen by this thread: a table for the common block, a map for the rest.
+struct Folds {
+    table: Vec<char>,
+    others: HashMap<char, char>,
 }
 
-/// The simplified form of one character (itself if it has none, or several).
-pub fn fold_char(c: char) -> char {
-    if !is_han(c) {
-        return c;
-    }
-    FOLDED.with(|cache| {
-        *cache.borrow_mut().entry(c).or_insert_with(|| {
-            let mut buf = [0u8; 4];
-            let converted = converter().convert(c.encode_utf8(&mut buf));
-            let mut chars = converted.chars();
-            match (chars.next(), chars.next()) {
-                (Some(folded), None) => folded,
-                _ => c,
+impl Folds {
+    fn get(&mut self, c: char) -> char {
+        if !is_han(c) {
+            return c;
+        }
+        let code = c as u32;
+        if (TABLE_FIRST..=TABLE_LAST).contains(&code) {
+            let slot = &mut self.table[(code - TABLE_FIRST) as usize];
+            if *slot == NOT_YET {
+                *slot = convert(c);
             }
-        })
-    })
+            *slot
+        } else {
+            *self.others.entry(c).or_insert_with(|| convert(c))
+        }
+    }
+}
+
+thread_local! {
+    static FOLDS: RefCell<Folds> = RefCell::new(Folds {
+        table: vec![NOT_YET; (TABLE_LAST - TABLE_FIRST + 1) as usize],
+        others: HashMap::new(),
+    });
+}
+
+/// OpenCC's simplified form of `c` when it is one character, else `c`.
+fn convert(c: char) -> char {
+    let mut buf = [0u8; 4];
+    let converted = converter().convert(c.encode_utf8(&mut buf));
+    let mut chars = converted.chars();
+    match (chars.next(), chars.next()) {
+        (Some(folded), None) => folded,
+        _ => c,
+    }
 }
 
 /// Fold a run of text to simplified; the result has as many characters as `run`.
 pub fn to_simplified(run: &str) -> String {
-    run.chars().map(fold_char).collect()
+    FOLDS.with(|folds| {
+        let mut folds = folds.borrow_mut();
+        run.chars().map(|c| folds.get(c)).collect()
+    })
 }
 
 #[cfg(test)]

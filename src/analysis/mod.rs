@@ -28,7 +28,7 @@ pub use dict::{UserDict, UserWord};
 pub use segment::Segmenter;
 pub use tokenizer::{register_tokenizers, DeclTokenizer, GRAM_TOKENIZER, INDEX_TOKENIZER};
 
-use crate::cleanup::{clean, is_han};
+use crate::cleanup::{clean, for_each_clean_char, is_han};
 use unicode_normalization::char::is_combining_mark;
 
 /// Whether jieba's search-mode sub-words are indexed beside words. Off: the character-gram
@@ -120,27 +120,37 @@ impl Analyzer {
 
     /// Analyse `original` into terms ordered by position.
     pub fn analyze(&self, original: &str, mode: Mode) -> Vec<Term> {
-        let (words, grams) = self.walk(original, mode != Mode::Grams, mode == Mode::Grams);
+        let mut terms = Vec::new();
         if mode == Mode::Grams {
-            grams
+            self.walk(original, &mut Discard, &mut terms);
         } else {
-            words
+            self.walk(original, &mut terms, &mut Discard);
         }
+        terms
     }
 
     /// A document's words and character grams in one pass: cleanup and folding are shared.
     pub fn analyze_document(&self, original: &str) -> Analysis {
-        let (words, grams) = self.walk(original, true, true);
-        Analysis { words, grams }
+        let mut analysis = Analysis {
+            words: Vec::new(),
+            grams: Vec::new(),
+        };
+        self.walk(original, &mut analysis.words, &mut analysis.grams);
+        analysis
     }
 
-    fn walk(&self, original: &str, want_words: bool, want_grams: bool) -> (Vec<Term>, Vec<Term>) {
+    /// The one analysis: words of `original` to `words` and character grams to `grams`, each
+    /// in position order. A [`Discard`] sink skips the work of its half.
+    pub(crate) fn walk(
+        &self,
+        original: &str,
+        words: &mut impl TermSink,
+        grams: &mut impl TermSink,
+    ) {
         let cleaned = clean(original);
         let chars: Vec<(usize, char)> = cleaned.text.char_indices().collect();
         let byte_at = |i: usize| chars.get(i).map_or(cleaned.text.len(), |&(b, _)| b);
 
-        let mut words = Vec::new();
-        let mut grams = Vec::new();
         let mut position = 0;
         let mut i = 0;
         while i < chars.len() {
@@ -153,38 +163,37 @@ impl Analyzer {
             match class {
                 Class::Han => {
                     let folded = fold::to_simplified(run);
-                    if want_grams {
-                        let folded: Vec<char> = folded.chars().collect();
-                        for k in 0..folded.len() {
-                            for len in [1, 2].into_iter().filter(|len| k + len <= folded.len()) {
-                                grams.push(Term {
-                                    text: folded[k..k + len].iter().collect(),
-                                    position: position + k,
-                                    range: cleaned.origin_of(i + k..i + k + len),
-                                });
+                    if grams.wants_terms() {
+                        let mut bounds: Vec<usize> =
+                            folded.char_indices().map(|(b, _)| b).collect();
+                        bounds.push(folded.len());
+                        let n = bounds.len() - 1;
+                        for k in 0..n {
+                            for len in [1, 2].into_iter().filter(|len| k + len <= n) {
+                                grams.term(
+                                    &folded[bounds[k]..bounds[k + len]],
+                                    position + k,
+                                    cleaned.origin_of(i + k..i + k + len),
+                                );
                             }
                         }
                     }
-                    if want_words {
+                    if words.wants_terms() {
                         for word in self.segmenter.segment(&folded, SUB_WORDS) {
-                            words.push(Term {
-                                text: word.text.to_owned(),
-                                position: position + word.chars.start,
-                                range: cleaned.origin_of(i + word.chars.start..i + word.chars.end),
-                            });
+                            words.term(
+                                word.text,
+                                position + word.chars.start,
+                                cleaned.origin_of(i + word.chars.start..i + word.chars.end),
+                            );
                         }
                     }
                     position += j - i;
                 }
                 Class::Word => {
-                    if want_words {
-                        if let Some(text) = english::word_term(run) {
-                            words.push(Term {
-                                text,
-                                position,
-                                range: cleaned.origin_of(i..j),
-                            });
-                        }
+                    if words.wants_terms() {
+                        english::with_word_term(run, |text| {
+                            words.term(text, position, cleaned.origin_of(i..j))
+                        });
                     }
                     position += 1;
                 }
@@ -192,24 +201,53 @@ impl Analyzer {
             }
             i = j;
         }
-        words.sort_by_key(|t| t.position);
-        (words, grams)
+    }
+}
+
+/// Where [`Analyzer::walk`] puts terms, in position order (sub-words, when on, share their
+/// word's position).
+pub(crate) trait TermSink {
+    fn term(&mut self, text: &str, position: usize, range: Range<usize>);
+
+    /// Whether this sink wants terms at all; [`Discard`] does not.
+    fn wants_terms(&self) -> bool {
+        true
+    }
+}
+
+impl TermSink for Vec<Term> {
+    fn term(&mut self, text: &str, position: usize, range: Range<usize>) {
+        self.push(Term {
+            text: text.to_owned(),
+            position,
+            range,
+        });
+    }
+}
+
+/// A sink for the half of the analysis nobody asked for.
+pub(crate) struct Discard;
+
+impl TermSink for Discard {
+    fn term(&mut self, _: &str, _: usize, _: Range<usize>) {}
+
+    fn wants_terms(&self) -> bool {
+        false
     }
 }
 
 /// Share of Han characters among the letters of `text` (after cleanup, so pinyin artifacts
 /// do not count as Latin).
 pub fn han_share(text: &str) -> f64 {
-    let cleaned = clean(text);
     let (mut han, mut letters) = (0usize, 0usize);
-    for c in cleaned.text.chars() {
+    for_each_clean_char(text, |c, _| {
         if is_han(c) {
             han += 1;
             letters += 1;
         } else if c.is_alphabetic() {
             letters += 1;
         }
-    }
+    });
     if letters == 0 {
         0.0
     } else {

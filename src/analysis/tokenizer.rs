@@ -5,35 +5,93 @@
 //! [`FINGERPRINT`](super::FINGERPRINT) that must match.
 
 use std::cell::RefCell;
+use std::ops::Range;
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use super::{Analyzer, Mode, Term};
+use super::{Analyzer, Discard, Mode, TermSink};
+
+/// Terms of one text packed in two buffers: tantivy indexes tens of millions of terms, and a
+/// `String` per term cost more in allocation than the analysis itself.
+#[derive(Debug, Default)]
+pub(crate) struct TermBuffer {
+    texts: String,
+    terms: Vec<PackedTerm>,
+}
+
+#[derive(Debug)]
+struct PackedTerm {
+    text: Range<usize>,
+    position: usize,
+    range: Range<usize>,
+}
+
+impl TermSink for TermBuffer {
+    fn term(&mut self, text: &str, position: usize, range: Range<usize>) {
+        let start = self.texts.len();
+        self.texts.push_str(text);
+        self.terms.push(PackedTerm {
+            text: start..self.texts.len(),
+            position,
+            range,
+        });
+    }
+}
+
+impl TermBuffer {
+    fn clear(&mut self) {
+        self.texts.clear();
+        self.terms.clear();
+    }
+}
+
+/// The text analysed last on this thread, and the half of its analysis not yet taken.
+#[derive(Default)]
+struct Pending {
+    text: String,
+    mode: Option<Mode>,
+    terms: TermBuffer,
+}
 
 thread_local! {
-    /// The half of the last document analysis not yet taken: its text, and its words (if the
-    /// grams were taken) or grams (if the words were). tantivy analyses a document's fields one
-    /// after the other on one thread, so the second field finds its terms here.
-    static PENDING: RefCell<Option<(String, Mode, Vec<Term>)>> = const { RefCell::new(None) };
+    /// tantivy analyses a document's fields one after the other on one thread, so the second
+    /// field finds its terms here.
+    static PENDING: RefCell<Pending> = RefCell::default();
+    /// Buffers of finished token streams, for the next ones.
+    static SPARE: RefCell<Vec<TermBuffer>> = const { RefCell::new(Vec::new()) };
+}
+
+fn spare_buffer() -> TermBuffer {
+    SPARE
+        .with(|spare| spare.borrow_mut().pop())
+        .unwrap_or_default()
 }
 
 /// Terms of `text` for a document field (`Index` or `Grams`): analysed once for both fields.
-fn document_terms(analyzer: &Analyzer, text: &str, mode: Mode) -> Vec<Term> {
+fn document_terms(analyzer: &Analyzer, text: &str, mode: Mode) -> TermBuffer {
+    let mut wanted = spare_buffer();
     PENDING.with(|pending| {
         let mut pending = pending.borrow_mut();
-        if let Some((cached, cached_mode, _)) = pending.as_ref() {
-            if *cached_mode == mode && cached == text {
-                return pending.take().expect("just seen").2;
-            }
+        let pending = &mut *pending;
+        if pending.mode == Some(mode) && pending.text == text {
+            pending.mode = None;
+            std::mem::swap(&mut wanted, &mut pending.terms);
+            return;
         }
-        let analysis = analyzer.analyze_document(text);
-        let (wanted, other, other_mode) = match mode {
-            Mode::Grams => (analysis.grams, analysis.words, Mode::Index),
-            _ => (analysis.words, analysis.grams, Mode::Grams),
-        };
-        *pending = Some((text.to_owned(), other_mode, other));
-        wanted
-    })
+        pending.terms.clear();
+        match mode {
+            Mode::Grams => analyzer.walk(text, &mut pending.terms, &mut wanted),
+            _ => analyzer.walk(text, &mut wanted, &mut pending.terms),
+        }
+        pending.text.clear();
+        pending.text.push_str(text);
+        pending.mode = Some(if mode == Mode::Grams {
+            Mode::Index
+        } else {
+            Mode::Grams
+        });
+    });
+    wanted
 }
 
 /// Name under which the document analyzer is registered.
@@ -41,7 +99,7 @@ pub const INDEX_TOKENIZER: &str = "declsearch";
 /// Name under which the character-gram analyzer is registered.
 pub const GRAM_TOKENIZER: &str = "declsearch-grams";
 
-/// tantivy adapter over [`analyze`].
+/// tantivy adapter over [`Analyzer`].
 #[derive(Debug, Clone)]
 pub struct DeclTokenizer {
     analyzer: Analyzer,
@@ -54,10 +112,12 @@ impl DeclTokenizer {
     }
 }
 
-/// Tokens of one text, produced up front.
+/// Tokens of one text, analysed up front into a [`TermBuffer`] and handed out through one
+/// reused [`Token`].
 pub struct DeclTokenStream {
-    tokens: Vec<Token>,
+    terms: TermBuffer,
     next: usize,
+    token: Token,
 }
 
 impl Tokenizer for DeclTokenizer {
@@ -66,34 +126,55 @@ impl Tokenizer for DeclTokenizer {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> DeclTokenStream {
         let terms = match self.mode {
             Mode::Index | Mode::Grams => document_terms(&self.analyzer, text, self.mode),
-            Mode::Query => self.analyzer.analyze(text, self.mode),
+            Mode::Query => {
+                let mut terms = spare_buffer();
+                self.analyzer.walk(text, &mut terms, &mut Discard);
+                terms
+            }
         };
-        let tokens = terms
-            .into_iter()
-            .map(|term| Token {
-                offset_from: term.range.start,
-                offset_to: term.range.end,
-                position: term.position,
-                text: term.text,
-                position_length: 1,
-            })
-            .collect();
-        DeclTokenStream { tokens, next: 0 }
+        DeclTokenStream {
+            terms,
+            next: 0,
+            token: Token::default(),
+        }
     }
 }
 
 impl TokenStream for DeclTokenStream {
     fn advance(&mut self) -> bool {
+        let Some(term) = self.terms.terms.get(self.next) else {
+            return false;
+        };
         self.next += 1;
-        self.next <= self.tokens.len()
+        self.token.text.clear();
+        self.token
+            .text
+            .push_str(&self.terms.texts[term.text.clone()]);
+        self.token.position = term.position;
+        self.token.offset_from = term.range.start;
+        self.token.offset_to = term.range.end;
+        true
     }
 
     fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
+        &self.token
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
+        &mut self.token
+    }
+}
+
+impl Drop for DeclTokenStream {
+    fn drop(&mut self) {
+        let mut terms = std::mem::take(&mut self.terms);
+        terms.clear();
+        SPARE.with(|spare| {
+            let mut spare = spare.borrow_mut();
+            if spare.len() < 4 {
+                spare.push(terms);
+            }
+        });
     }
 }
 
@@ -113,6 +194,39 @@ pub fn register_tokenizers(index: &tantivy::Index, analyzer: &Analyzer) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::Term;
+
+    fn unpack(buffer: TermBuffer) -> Vec<Term> {
+        buffer
+            .terms
+            .iter()
+            .map(|t| Term {
+                text: buffer.texts[t.text.clone()].to_owned(),
+                position: t.position,
+                range: t.range.clone(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn token_streams_give_the_analysis_terms() {
+        let analyzer = Analyzer::default();
+        let text = "倡導(dǎo)文明對話 Friendship Cities";
+        for mode in [Mode::Index, Mode::Grams, Mode::Query] {
+            let mut tokenizer = DeclTokenizer::new(analyzer.clone(), mode);
+            let mut stream = tokenizer.token_stream(text);
+            let mut tokens = Vec::new();
+            while stream.advance() {
+                let token = stream.token();
+                tokens.push(Term {
+                    text: token.text.clone(),
+                    position: token.position,
+                    range: token.offset_from..token.offset_to,
+                });
+            }
+            assert_eq!(tokens, analyzer.analyze(text, mode), "{mode:?}");
+        }
+    }
 
     #[test]
     fn each_field_gets_its_own_half_of_one_analysis() {
@@ -125,17 +239,17 @@ mod tests {
                 Mode::Index
             };
             assert_eq!(
-                document_terms(&analyzer, text, first),
+                unpack(document_terms(&analyzer, text, first)),
                 analyzer.analyze(text, first)
             );
             assert_eq!(
-                document_terms(&analyzer, text, second),
+                unpack(document_terms(&analyzer, text, second)),
                 analyzer.analyze(text, second)
             );
         }
         document_terms(&analyzer, "上合", Mode::Index);
         assert_eq!(
-            document_terms(&analyzer, "減貧", Mode::Grams),
+            unpack(document_terms(&analyzer, "減貧", Mode::Grams)),
             analyzer.analyze("減貧", Mode::Grams),
             "another text is analysed afresh"
         );

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::error::{Error, Result};
-use crate::passage::{bound_length, split_passages, Lang, Passage};
+use crate::passage::{bound_length, split_passages_in, Lang, Passage};
 
 /// A document: what a search hit names, with its passages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,7 +177,7 @@ impl CorpusFile {
             Format::Text => vec![Document {
                 id: stem,
                 title: None,
-                passages: split_passages(&text),
+                passages: split_passages_in(&text, tag),
             }],
             Format::Markdown => vec![Document {
                 id: stem,
@@ -279,12 +279,9 @@ pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<String> {
 
 /// Passages of a record's text, all on the record's line, in the record's language if given.
 fn record_passages(text: &str, line: usize, lang: Option<Lang>) -> Vec<Passage> {
-    let mut passages = split_passages(text);
+    let mut passages = split_passages_in(text, lang);
     for passage in &mut passages {
         passage.line = line as u32;
-        if let Some(lang) = lang {
-            passage.lang = lang;
-        }
     }
     passages
 }

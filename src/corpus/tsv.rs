@@ -58,48 +58,73 @@ pub fn documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
         None => return Err((1, "no id column and no key columns before the text".into())),
     };
 
+    let rows: Vec<(usize, &str)> = lines.filter(|(_, l)| !l.trim().is_empty()).collect();
+    let chunks: Vec<&[(usize, &str)]> = rows.chunks(ROWS_PER_TASK).collect();
+    let table = Table {
+        width: names.len(),
+        id_columns,
+        columns,
+        title_column,
+    };
     let mut documents = Vec::new();
-    for (i, line) in lines {
-        let line_number = i + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let cells: Vec<&str> = line.split('\t').collect();
-        if cells.len() != names.len() {
-            return Err((
-                line_number,
-                format!(
-                    "{} fields where the header has {}",
-                    cells.len(),
-                    names.len()
-                ),
-            ));
-        }
-        let id = id_columns
-            .iter()
-            .map(|&c| cells[c].trim())
-            .collect::<Vec<_>>()
-            .join(":");
-        for column in &columns {
-            let passages = record_passages(cells[column.index], line_number, column.lang);
-            if passages.is_empty() {
-                continue;
-            }
-            let id = match &column.suffix {
-                Some(suffix) => format!("{id}#{suffix}"),
-                None => id.clone(),
-            };
-            let title = title_column
-                .map(|c| cells[c].trim().to_owned())
-                .filter(|t| !t.is_empty());
-            documents.push(Document {
-                id,
-                title,
-                passages,
-            });
-        }
+    for chunk in crate::parallel::map(&chunks, |chunk| table.documents(chunk)) {
+        documents.extend(chunk?);
     }
     Ok(documents)
+}
+
+/// Rows a thread turns into documents at a time: a large table is split over all cores.
+const ROWS_PER_TASK: usize = 2048;
+
+/// What the header says about the rows.
+struct Table {
+    width: usize,
+    id_columns: Vec<usize>,
+    columns: Vec<TextColumn>,
+    title_column: Option<usize>,
+}
+
+impl Table {
+    /// Documents of `rows` (0-based line index, line), or the first malformed row's line.
+    fn documents(&self, rows: &[(usize, &str)]) -> Result<Vec<Document>, (usize, String)> {
+        let mut documents = Vec::new();
+        for &(i, line) in rows {
+            let line_number = i + 1;
+            let cells: Vec<&str> = line.split('\t').collect();
+            if cells.len() != self.width {
+                return Err((
+                    line_number,
+                    format!("{} fields where the header has {}", cells.len(), self.width),
+                ));
+            }
+            let id = self
+                .id_columns
+                .iter()
+                .map(|&c| cells[c].trim())
+                .collect::<Vec<_>>()
+                .join(":");
+            for column in &self.columns {
+                let passages = record_passages(cells[column.index], line_number, column.lang);
+                if passages.is_empty() {
+                    continue;
+                }
+                let id = match &column.suffix {
+                    Some(suffix) => format!("{id}#{suffix}"),
+                    None => id.clone(),
+                };
+                let title = self
+                    .title_column
+                    .map(|c| cells[c].trim().to_owned())
+                    .filter(|t| !t.is_empty());
+                documents.push(Document {
+                    id,
+                    title,
+                    passages,
+                });
+            }
+        }
+        Ok(documents)
+    }
 }
 
 #[cfg(test)]
