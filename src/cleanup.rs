@@ -41,7 +41,7 @@ impl CleanText {
 pub fn clean(original: &str) -> CleanText {
     let mut out = CleanText {
         text: String::with_capacity(original.len()),
-        origins: Vec::with_capacity(original.len() / 2),
+        origins: Vec::with_capacity(original.len()),
     };
     for_each_clean_char(original, |folded, origin| {
         out.text.push(folded);

@@ -4,8 +4,7 @@
 //! with the Snowball English stemmer, so `Cities` matches `city`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
+use std::hash::Hasher;
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -20,14 +19,43 @@ fn stemmer() -> &'static Stemmer {
     STEMMER.get_or_init(|| Stemmer::create(Algorithm::English))
 }
 
-/// Stems cached per thread: a corpus repeats its vocabulary, and stemming dominated English
-/// analysis. Emptied when it grows past this many words.
-const STEM_CACHE_WORDS: usize = 200_000;
+/// Longest word (and stem) a cache slot holds, in bytes; longer words are stemmed each time.
+const SLOT_BYTES: usize = 31;
+/// Slots of the per-thread stem cache (64 bytes each: 1 MiB).
+const SLOTS: usize = 1 << 14;
 
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// One cached word and its stem, inline: a lookup touches one cache line. The cache is
+/// direct-mapped by the word's hash, and a word that lands on a taken slot replaces it; a
+/// corpus repeats a small vocabulary, so nearly every lookup hits.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Slot {
+    word_len: u8,
+    stem_len: u8,
+    word: [u8; SLOT_BYTES],
+    stem: [u8; SLOT_BYTES],
+}
+
+impl Slot {
+    const EMPTY: Slot = Slot {
+        word_len: 0,
+        stem_len: 0,
+        word: [0; SLOT_BYTES],
+        stem: [0; SLOT_BYTES],
+    };
+
+    fn holds(&self, word: &str) -> bool {
+        usize::from(self.word_len) == word.len() && &self.word[..word.len()] == word.as_bytes()
+    }
+
+    fn stem(&self) -> &str {
+        std::str::from_utf8(&self.stem[..usize::from(self.stem_len)])
+            .expect("a slot holds a stem copied from a str")
+    }
+}
 
 thread_local! {
-    static STEMS: RefCell<FastMap<String, String>> = RefCell::default();
+    static STEMS: RefCell<Vec<Slot>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The index term for one word, or `None` for a word too long to be a term.
@@ -41,18 +69,29 @@ pub fn with_word_term<R>(word: &str, f: impl FnOnce(&str) -> R) -> Option<R> {
     if word.len() > MAX_TERM_BYTES {
         return None;
     }
-    STEMS.with(|stems| {
-        let mut stems = stems.borrow_mut();
-        if let Some(stem) = stems.get(word) {
-            return (!stem.is_empty()).then(|| f(stem));
+    let call = |stem: &str| (!stem.is_empty()).then(|| f(stem));
+    if word.len() > SLOT_BYTES {
+        return call(&stem_of(word));
+    }
+    STEMS.with(|slots| {
+        let mut slots = slots.borrow_mut();
+        if slots.is_empty() {
+            slots.resize(SLOTS, Slot::EMPTY);
         }
-        if stems.len() >= STEM_CACHE_WORDS {
-            stems.clear();
+        let mut hasher = FxHasher::default();
+        hasher.write(word.as_bytes());
+        let slot = &mut slots[hasher.finish() as usize & (SLOTS - 1)];
+        if !slot.holds(word) {
+            let stem = stem_of(word);
+            if stem.len() > SLOT_BYTES {
+                return call(&stem);
+            }
+            slot.word_len = word.len() as u8;
+            slot.word[..word.len()].copy_from_slice(word.as_bytes());
+            slot.stem_len = stem.len() as u8;
+            slot.stem[..stem.len()].copy_from_slice(stem.as_bytes());
         }
-        let stem = stem_of(word);
-        let result = (!stem.is_empty()).then(|| f(&stem));
-        stems.insert(word.to_owned(), stem);
-        result
+        call(slot.stem())
     })
 }
 
@@ -71,6 +110,19 @@ fn stem_of(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cache_gives_what_the_stemmer_gives() {
+        let words: Vec<String> = (0..3 * SLOTS)
+            .map(|i| format!("Nation{i}alities"))
+            .chain(["x".repeat(SLOT_BYTES), "y".repeat(SLOT_BYTES + 1)])
+            .collect();
+        for _ in 0..2 {
+            for word in &words {
+                assert_eq!(word_term(word), Some(stem_of(word)), "{word}");
+            }
+        }
+    }
 
     #[test]
     fn case_diacritics_and_stems_fold() {
