@@ -261,9 +261,8 @@ impl Index {
             Ok(terms.into_iter().collect())
         };
         let words = han_terms(self.fields.text)?;
-        let (chars, pairs): (Vec<String>, Vec<String>) = han_terms(self.fields.grams)?
-            .into_iter()
-            .partition(|g| g.chars().count() == 1);
+        let chars = han_terms(self.fields.chars)?;
+        let pairs = han_terms(self.fields.grams)?;
         let vocabulary =
             Vocabulary::new(words.into_iter().chain(chars), pairs.into_iter().collect());
         Ok(self.vocabulary.get_or_init(|| vocabulary))

@@ -173,7 +173,7 @@ fn bag(clause: &Clause) -> String {
         parts.push(format!("grams:{{{}}} ×{BIGRAM_WEIGHT}", list(&bigrams)));
     }
     if !chars.is_empty() {
-        parts.push(format!("grams:{{{}}} ×{UNIGRAM_WEIGHT}", list(&chars)));
+        parts.push(format!("chars:{{{}}} ×{UNIGRAM_WEIGHT}", list(&chars)));
     }
     parts.push(format!("title:{{{}}} ×{TITLE_WEIGHT}", list(&words)));
     parts.join(" + ")

@@ -362,7 +362,7 @@ fn bag(fields: &Fields, clause: &Clause) -> Box<dyn TantivyQuery> {
     for (field, part, weight) in [
         (fields.text, words, WORD_WEIGHT),
         (fields.grams, bigrams, BIGRAM_WEIGHT),
-        (fields.grams, chars, UNIGRAM_WEIGHT),
+        (fields.chars, chars, UNIGRAM_WEIGHT),
         (fields.title, words, TITLE_WEIGHT),
     ] {
         for (_, text) in clause.forms().flat_map(part) {

@@ -26,7 +26,9 @@ use std::ops::Range;
 
 pub use dict::{UserDict, UserWord};
 pub use segment::Segmenter;
-pub use tokenizer::{register_tokenizers, DeclTokenizer, GRAM_TOKENIZER, INDEX_TOKENIZER};
+pub use tokenizer::{
+    register_tokenizers, DeclTokenizer, Part, CHAR_TOKENIZER, GRAM_TOKENIZER, INDEX_TOKENIZER,
+};
 
 use crate::cleanup::{clean, for_each_clean_char, is_han};
 use unicode_normalization::char::is_combining_mark;
@@ -39,7 +41,7 @@ const SUB_WORDS: bool = false;
 /// Identifies the code and tables that decide which terms a text yields; with the user
 /// dictionary's digest it makes [`Analyzer::fingerprint`].
 pub const FINGERPRINT: &str = "declsearch-analysis/1; cleanup=pinyin-artifacts+nfkc; \
-fold=opencc-t2s per character(ferrous-opencc 0.4); segment=jieba-rs 0.11 default dict, no hmm, no sub-words; grams=han chars+pairs; \
+fold=opencc-t2s per character(ferrous-opencc 0.4); segment=jieba-rs 0.11 default dict, no hmm, no sub-words; grams=han pairs with positions; chars=han chars with freqs; \
 latin=lowercase+strip-diacritics+snowball-english, max 100 bytes; positions=han-char,latin-word";
 
 /// A document's analysis for both indexed fields.

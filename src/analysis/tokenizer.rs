@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use super::{Analyzer, Discard, Mode, TermSink};
+use super::{Analyzer, Discard, TermSink};
 
 /// Terms of one text packed in two buffers: tantivy indexes tens of millions of terms, and a
 /// `String` per term cost more in allocation than the analysis itself.
@@ -45,17 +45,49 @@ impl TermBuffer {
     }
 }
 
-/// The text analysed last on this thread, and the half of its analysis not yet taken.
+/// What a tokenizer yields: one part of the analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// A document's words (the `text` and `title` fields).
+    Words,
+    /// A document's Han character bigrams (the `grams` field).
+    Pairs,
+    /// A document's single Han characters (the `chars` field).
+    Chars,
+    /// A query's words.
+    QueryWords,
+}
+
+const DOCUMENT_PARTS: [Part; 3] = [Part::Words, Part::Pairs, Part::Chars];
+
+/// Sends character grams to two buffers, bigrams and single characters.
+struct SplitGrams<'a> {
+    pairs: &'a mut TermBuffer,
+    chars: &'a mut TermBuffer,
+}
+
+impl TermSink for SplitGrams<'_> {
+    fn term(&mut self, text: &str, position: usize, range: Range<usize>) {
+        let single = text.chars().nth(1).is_none();
+        let to = if single {
+            &mut *self.chars
+        } else {
+            &mut *self.pairs
+        };
+        to.term(text, position, range);
+    }
+}
+
+/// The text analysed last on this thread, and the parts of its analysis not yet taken.
 #[derive(Default)]
 struct Pending {
     text: String,
-    mode: Option<Mode>,
-    terms: TermBuffer,
+    parts: [Option<TermBuffer>; 3],
 }
 
 thread_local! {
-    /// tantivy analyses a document's fields one after the other on one thread, so the second
-    /// field finds its terms here.
+    /// tantivy analyses a document's fields one after the other on one thread, so the later
+    /// fields find their terms here.
     static PENDING: RefCell<Pending> = RefCell::default();
     /// Buffers of finished token streams, for the next ones.
     static SPARE: RefCell<Vec<TermBuffer>> = const { RefCell::new(Vec::new()) };
@@ -67,48 +99,66 @@ fn spare_buffer() -> TermBuffer {
         .unwrap_or_default()
 }
 
-/// Terms of `text` for a document field (`Index` or `Grams`): analysed once for both fields.
-fn document_terms(analyzer: &Analyzer, text: &str, mode: Mode) -> TermBuffer {
-    let mut wanted = spare_buffer();
+/// Terms of `text` for a document field: analysed once for all of them.
+fn document_terms(analyzer: &Analyzer, text: &str, part: Part) -> TermBuffer {
+    let slot = DOCUMENT_PARTS
+        .iter()
+        .position(|&p| p == part)
+        .expect("a document part");
     PENDING.with(|pending| {
         let mut pending = pending.borrow_mut();
-        let pending = &mut *pending;
-        if pending.mode == Some(mode) && pending.text == text {
-            pending.mode = None;
-            std::mem::swap(&mut wanted, &mut pending.terms);
-            return;
+        if pending.text == text {
+            if let Some(terms) = pending.parts[slot].take() {
+                return terms;
+            }
         }
-        pending.terms.clear();
-        match mode {
-            Mode::Grams => analyzer.walk(text, &mut pending.terms, &mut wanted),
-            _ => analyzer.walk(text, &mut wanted, &mut pending.terms),
+        let [mut words, mut pairs, mut chars] = [spare_buffer(), spare_buffer(), spare_buffer()];
+        let mut grams = SplitGrams {
+            pairs: &mut pairs,
+            chars: &mut chars,
+        };
+        analyzer.walk(text, &mut words, &mut grams);
+        let mut parts = [Some(words), Some(pairs), Some(chars)];
+        let wanted = parts[slot].take().expect("just made");
+        for stale in std::mem::replace(&mut pending.parts, parts)
+            .into_iter()
+            .flatten()
+        {
+            recycle(stale);
         }
         pending.text.clear();
         pending.text.push_str(text);
-        pending.mode = Some(if mode == Mode::Grams {
-            Mode::Index
-        } else {
-            Mode::Grams
-        });
+        wanted
+    })
+}
+
+fn recycle(mut terms: TermBuffer) {
+    terms.clear();
+    SPARE.with(|spare| {
+        let mut spare = spare.borrow_mut();
+        if spare.len() < 8 {
+            spare.push(terms);
+        }
     });
-    wanted
 }
 
 /// Name under which the document analyzer is registered.
 pub const INDEX_TOKENIZER: &str = "declsearch";
-/// Name under which the character-gram analyzer is registered.
+/// Name under which the character-bigram analyzer is registered.
 pub const GRAM_TOKENIZER: &str = "declsearch-grams";
+/// Name under which the single-character analyzer is registered.
+pub const CHAR_TOKENIZER: &str = "declsearch-chars";
 
 /// tantivy adapter over [`Analyzer`].
 #[derive(Debug, Clone)]
 pub struct DeclTokenizer {
     analyzer: Analyzer,
-    mode: Mode,
+    part: Part,
 }
 
 impl DeclTokenizer {
-    pub fn new(analyzer: Analyzer, mode: Mode) -> Self {
-        Self { analyzer, mode }
+    pub fn new(analyzer: Analyzer, part: Part) -> Self {
+        Self { analyzer, part }
     }
 }
 
@@ -124,13 +174,13 @@ impl Tokenizer for DeclTokenizer {
     type TokenStream<'a> = DeclTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> DeclTokenStream {
-        let terms = match self.mode {
-            Mode::Index | Mode::Grams => document_terms(&self.analyzer, text, self.mode),
-            Mode::Query => {
+        let terms = match self.part {
+            Part::QueryWords => {
                 let mut terms = spare_buffer();
                 self.analyzer.walk(text, &mut terms, &mut Discard);
                 terms
             }
+            part => document_terms(&self.analyzer, text, part),
         };
         DeclTokenStream {
             terms,
@@ -167,34 +217,26 @@ impl TokenStream for DeclTokenStream {
 
 impl Drop for DeclTokenStream {
     fn drop(&mut self) {
-        let mut terms = std::mem::take(&mut self.terms);
-        terms.clear();
-        SPARE.with(|spare| {
-            let mut spare = spare.borrow_mut();
-            if spare.len() < 4 {
-                spare.push(terms);
-            }
-        });
+        recycle(std::mem::take(&mut self.terms));
     }
 }
 
 /// Register the analyzers an index needs; call on every open.
 pub fn register_tokenizers(index: &tantivy::Index, analyzer: &Analyzer) {
     let tokenizers = index.tokenizers();
-    tokenizers.register(
-        INDEX_TOKENIZER,
-        DeclTokenizer::new(analyzer.clone(), Mode::Index),
-    );
-    tokenizers.register(
-        GRAM_TOKENIZER,
-        DeclTokenizer::new(analyzer.clone(), Mode::Grams),
-    );
+    for (name, part) in [
+        (INDEX_TOKENIZER, Part::Words),
+        (GRAM_TOKENIZER, Part::Pairs),
+        (CHAR_TOKENIZER, Part::Chars),
+    ] {
+        tokenizers.register(name, DeclTokenizer::new(analyzer.clone(), part));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::Term;
+    use crate::analysis::{Mode, Term};
 
     fn unpack(buffer: TermBuffer) -> Vec<Term> {
         buffer
@@ -208,12 +250,28 @@ mod tests {
             .collect()
     }
 
+    /// What `part` should give, from the plain analysis.
+    fn expected(analyzer: &Analyzer, text: &str, part: Part) -> Vec<Term> {
+        let grams = |single: bool| {
+            let grams = analyzer.analyze(text, Mode::Grams).into_iter();
+            grams
+                .filter(|t| (t.text.chars().count() == 1) == single)
+                .collect()
+        };
+        match part {
+            Part::Words => analyzer.analyze(text, Mode::Index),
+            Part::QueryWords => analyzer.analyze(text, Mode::Query),
+            Part::Pairs => grams(false),
+            Part::Chars => grams(true),
+        }
+    }
+
     #[test]
     fn token_streams_give_the_analysis_terms() {
         let analyzer = Analyzer::default();
         let text = "倡導(dǎo)文明對話 Friendship Cities";
-        for mode in [Mode::Index, Mode::Grams, Mode::Query] {
-            let mut tokenizer = DeclTokenizer::new(analyzer.clone(), mode);
+        for part in [Part::Words, Part::Pairs, Part::Chars, Part::QueryWords] {
+            let mut tokenizer = DeclTokenizer::new(analyzer.clone(), part);
             let mut stream = tokenizer.token_stream(text);
             let mut tokens = Vec::new();
             while stream.advance() {
@@ -224,33 +282,36 @@ mod tests {
                     range: token.offset_from..token.offset_to,
                 });
             }
-            assert_eq!(tokens, analyzer.analyze(text, mode), "{mode:?}");
+            assert!(!tokens.is_empty(), "{part:?}");
+            assert_eq!(tokens, expected(&analyzer, text, part), "{part:?}");
         }
     }
 
     #[test]
-    fn each_field_gets_its_own_half_of_one_analysis() {
+    fn each_field_gets_its_part_of_one_analysis_in_any_order() {
         let analyzer = Analyzer::default();
         let text = "平等互利 SCO";
-        for first in [Mode::Index, Mode::Grams] {
-            let second = if first == Mode::Index {
-                Mode::Grams
-            } else {
-                Mode::Index
-            };
-            assert_eq!(
-                unpack(document_terms(&analyzer, text, first)),
-                analyzer.analyze(text, first)
-            );
-            assert_eq!(
-                unpack(document_terms(&analyzer, text, second)),
-                analyzer.analyze(text, second)
-            );
+        let [a, b, c] = DOCUMENT_PARTS;
+        for order in [
+            [a, b, c],
+            [a, c, b],
+            [b, a, c],
+            [b, c, a],
+            [c, a, b],
+            [c, b, a],
+        ] {
+            for part in order {
+                assert_eq!(
+                    unpack(document_terms(&analyzer, text, part)),
+                    expected(&analyzer, text, part),
+                    "{order:?}"
+                );
+            }
         }
-        document_terms(&analyzer, "上合", Mode::Index);
+        document_terms(&analyzer, "上合", Part::Words);
         assert_eq!(
-            unpack(document_terms(&analyzer, "減貧", Mode::Grams)),
-            analyzer.analyze("減貧", Mode::Grams),
+            unpack(document_terms(&analyzer, "減貧", Part::Chars)),
+            expected(&analyzer, "減貧", Part::Chars),
             "another text is analysed afresh"
         );
     }

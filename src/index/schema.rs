@@ -6,7 +6,7 @@ use tantivy::schema::{
 };
 use tantivy::{doc, TantivyDocument};
 
-use crate::analysis::{GRAM_TOKENIZER, INDEX_TOKENIZER};
+use crate::analysis::{CHAR_TOKENIZER, GRAM_TOKENIZER, INDEX_TOKENIZER};
 
 /// The fields of a passage document.
 #[derive(Debug, Clone, Copy)]
@@ -23,8 +23,12 @@ pub struct Fields {
     pub lang: Field,
     /// The original passage text, analysed into words with positions, and stored.
     pub text: Field,
-    /// The same text analysed into Han characters and character bigrams with positions.
+    /// The same text analysed into Han character bigrams, with positions (a word's bigrams in
+    /// order make it present inside a longer word).
     pub grams: Field,
+    /// The same text analysed into single Han characters, with frequencies but no positions:
+    /// they only score, and positions for 10 M characters cost indexing time.
+    pub chars: Field,
     /// The document's title, if it has one: analysed into words, and stored.
     pub title: Field,
 }
@@ -53,6 +57,7 @@ impl Fields {
             self.lang => p.lang.as_str(),
             self.text => p.text.as_str(),
             self.grams => p.text.as_str(),
+            self.chars => p.text.as_str(),
             self.title => p.title.as_str(),
         )
     }
@@ -94,6 +99,11 @@ impl Fields {
             .set_indexing_options(analysed(INDEX_TOKENIZER))
             .set_stored();
         let gram_options = TextOptions::default().set_indexing_options(analysed(GRAM_TOKENIZER));
+        let char_options = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(CHAR_TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        );
         let fields = Fields {
             doc: builder.add_text_field("doc", STRING | STORED),
             source: builder.add_text_field("source", STRING | STORED),
@@ -102,6 +112,7 @@ impl Fields {
             lang: builder.add_text_field("lang", STRING | STORED),
             text: builder.add_text_field("text", text_options.clone()),
             grams: builder.add_text_field("grams", gram_options),
+            chars: builder.add_text_field("chars", char_options),
             title: builder.add_text_field("title", text_options),
         };
         (builder.build(), fields)
@@ -118,6 +129,7 @@ impl Fields {
             lang: field("lang")?,
             text: field("text")?,
             grams: field("grams")?,
+            chars: field("chars")?,
             title: field("title")?,
         })
     }
