@@ -2,11 +2,12 @@
 //! character boundaries inside the original, in order, highlights that are valid ranges, and
 //! no panic anywhere.
 
-use declsearch::analysis::{Analyzer, Mode};
+use declsearch::analysis::{Analyzer, DeclTokenizer, Mode, Part, Term};
 use declsearch::cleanup::clean;
 use declsearch::highlight;
 use declsearch::Query;
 use proptest::prelude::*;
+use tantivy::tokenizer::{TokenStream, Tokenizer};
 
 /// Text mixing what the corpus holds: Han (traditional and simplified, extension B), pinyin
 /// artifacts, Latin with diacritics, digits, full-width forms, punctuation, emoji, controls.
@@ -64,6 +65,45 @@ proptest! {
         }
         let both = analyzer.analyze_document(&original);
         prop_assert_eq!(both.words, analyzer.analyze(&original, Mode::Index));
+    }
+
+    #[test]
+    fn the_index_tokenizers_give_the_analysis_in_any_field_order(first in text(), second in text()) {
+        let analyzer = Analyzer::default();
+        let analysis = |text: &str, part: Part| -> Vec<Term> {
+            match part {
+                Part::Words => analyzer.analyze(text, Mode::Index),
+                Part::QueryWords => analyzer.analyze(text, Mode::Query),
+                Part::Pairs | Part::Chars => analyzer
+                    .analyze(text, Mode::Grams)
+                    .into_iter()
+                    .filter(|t| (t.text.chars().count() == 1) == (part == Part::Chars))
+                    .collect(),
+            }
+        };
+        // Fields in several orders, and texts that follow each other or repeat, as documents do.
+        let orders = [
+            [Part::Words, Part::Pairs, Part::Chars],
+            [Part::Chars, Part::Words, Part::Pairs],
+        ];
+        for text in [&first, &second, &second, &first] {
+            for order in orders {
+                for part in order.into_iter().chain([Part::QueryWords]) {
+                    let mut tokenizer = DeclTokenizer::new(analyzer.clone(), part);
+                    let mut stream = tokenizer.token_stream(text);
+                    let mut tokens = Vec::new();
+                    while stream.advance() {
+                        let token = stream.token();
+                        tokens.push(Term {
+                            text: token.text.clone(),
+                            position: token.position,
+                            range: token.offset_from..token.offset_to,
+                        });
+                    }
+                    prop_assert_eq!(tokens, analysis(text, part), "{:?}", part);
+                }
+            }
+        }
     }
 
     #[test]
