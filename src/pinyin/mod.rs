@@ -23,7 +23,7 @@ static READINGS_TEXT: &str = include_str!("readings.txt");
 /// Most Chinese forms one pinyin word expands to.
 pub const MAX_EXPANSIONS: usize = 5;
 /// Most spellings computed for one word (the product of its characters' readings).
-const MAX_SPELLINGS: usize = 32;
+pub const MAX_SPELLINGS: usize = 32;
 /// Most candidate sequences looked at for one pinyin word.
 const MAX_CANDIDATES: usize = 200;
 
