@@ -39,6 +39,13 @@ impl CleanText {
 
 /// Clean `original` for analysis; see the module docs.
 pub fn clean(original: &str) -> CleanText {
+    if original.is_ascii() {
+        // Nothing to repair, one byte a character: the common case of English text.
+        return CleanText {
+            text: original.to_owned(),
+            origins: (0..original.len()).map(|i| i..i + 1).collect(),
+        };
+    }
     let mut out = CleanText {
         text: String::with_capacity(original.len()),
         origins: Vec::with_capacity(original.len()),
@@ -179,6 +186,17 @@ mod tests {
             assert_eq!(clean(text).text, text, "{text}");
         }
         assert_eq!(clean("發（fā）展").text, "發展");
+    }
+
+    #[test]
+    fn ascii_text_cleans_as_the_general_walk_does() {
+        let original = "Friendship Cities (SCO), 2018:\tQingdao!\r\n";
+        let mut walked = CleanText::default();
+        for_each_clean_char(original, |c, origin| {
+            walked.text.push(c);
+            walked.origins.push(origin);
+        });
+        assert_eq!(clean(original), walked);
     }
 
     #[test]

@@ -110,6 +110,11 @@ impl Analyzer {
         self.segmenter.user_dict()
     }
 
+    /// Build the segmenter's full dictionary now; see [`Segmenter::load_dictionary`].
+    pub fn load_dictionary(&self) {
+        self.segmenter.load_dictionary();
+    }
+
     /// Identifies everything that decides which terms a text yields. Stored in each index
     /// and compared on open: an index built with another analysis must be rebuilt, not
     /// misread.

@@ -76,6 +76,12 @@ impl Segmenter {
         }
     }
 
+    /// Build jieba's full dictionary now (a process that will segment a corpus can do it
+    /// while it reads the files) rather than at the first run past [`COMPACT_BUDGET`].
+    pub fn load_dictionary(&self) {
+        self.jieba();
+    }
+
     /// Words of `run`; with `sub_words`, also the dictionary words of 2 and 3 characters
     /// inside longer words (jieba's search mode), so `互利` is found inside `平等互利`.
     pub fn segment<'a>(&self, run: &'a str, sub_words: bool) -> Vec<Word<'a>> {

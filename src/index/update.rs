@@ -124,6 +124,11 @@ impl Index {
         if let (Some(manifest), false) = (&previous, options.full) {
             check_compatible(dir, manifest, &analyzer)?;
         }
+        if options.full || previous.is_none() {
+            // Everything will be segmented: load jieba's dictionary while the files are read.
+            let analyzer = analyzer.clone();
+            std::thread::spawn(move || analyzer.load_dictionary());
+        }
         let old_files = previous.map(|m| m.files).unwrap_or_default();
 
         let (files, mut skipped_files) = corpus::list(corpus)?;
