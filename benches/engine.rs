@@ -75,13 +75,20 @@ fn segmentation(c: &mut Criterion) {
     group.finish();
 }
 
-fn indexing(c: &mut Criterion) {
-    let Some(tsv) = twlaw_tsv(TWLAW_ROWS) else {
-        return;
-    };
+/// The first [`TWLAW_ROWS`] rows of twlaw written to a temporary corpus: the folder (kept
+/// alive by the caller), the file, and the text.
+fn twlaw_corpus() -> Option<(tempfile::TempDir, std::path::PathBuf, String)> {
+    let tsv = twlaw_tsv(TWLAW_ROWS)?;
     let corpus = tempfile::tempdir().expect("a temporary folder");
     let file = corpus.path().join("articles_parallel.tsv");
     std::fs::write(&file, &tsv).expect("write the corpus");
+    Some((corpus, file, tsv))
+}
+
+fn indexing(c: &mut Criterion) {
+    let Some((_corpus, file, tsv)) = twlaw_corpus() else {
+        return;
+    };
     let mut group = c.benchmark_group("indexing");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(tsv.len() as u64));
@@ -103,12 +110,9 @@ fn indexing(c: &mut Criterion) {
 }
 
 fn queries(c: &mut Criterion) {
-    let Some(tsv) = twlaw_tsv(TWLAW_ROWS) else {
+    let Some((_corpus, file, tsv)) = twlaw_corpus() else {
         return;
     };
-    let corpus = tempfile::tempdir().expect("a temporary folder");
-    let file = corpus.path().join("articles_parallel.tsv");
-    std::fs::write(&file, &tsv).expect("write the corpus");
     let dir = tempfile::tempdir().expect("a temporary folder");
     let index = Index::open_or_build(dir.path(), &[file])
         .expect("indexed")

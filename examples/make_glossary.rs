@@ -12,8 +12,11 @@
 //! a comma or semicolon goes ("Qingdao, subprovincial city" is "Qingdao"); glosses of more than
 //! four words go.
 
+#[path = "common/cedict.rs"]
+mod cedict;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 fn clean(gloss: &str) -> Option<String> {
     let skip = [
@@ -59,34 +62,16 @@ fn main() {
     let path = std::env::args()
         .nth(1)
         .expect("usage: make_glossary CEDICT.txt.gz");
-    let file = std::fs::File::open(&path).expect("the CC-CEDICT file opens");
-    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+    let (date, entries) = cedict::read(&path);
     let mut glossary: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut date = String::new();
-    for line in reader.lines() {
-        let line = line.expect("CC-CEDICT is UTF-8");
-        if let Some(d) = line.strip_prefix("#! date=") {
-            date = d.to_owned();
-        }
-        if line.starts_with('#') {
+    for entry in entries {
+        if !entry.simplified.chars().all(declsearch::cleanup::is_han) {
             continue;
         }
-        let Some((forms, rest)) = line.split_once(" [") else {
-            continue;
-        };
-        let Some((_, glosses)) = rest.split_once("] /") else {
-            continue;
-        };
-        let Some(simplified) = forms.split(' ').nth(1) else {
-            continue;
-        };
-        if !simplified.chars().all(declsearch::cleanup::is_han) {
-            continue;
-        }
-        let entry = glossary.entry(simplified.to_owned()).or_default();
-        for gloss in glosses.trim_end_matches('/').split('/').filter_map(clean) {
-            if !entry.contains(&gloss) && entry.len() < 8 {
-                entry.push(gloss);
+        let glosses = glossary.entry(entry.simplified).or_default();
+        for gloss in entry.glosses.iter().filter_map(|g| clean(g)) {
+            if !glosses.contains(&gloss) && glosses.len() < 8 {
+                glosses.push(gloss);
             }
         }
     }

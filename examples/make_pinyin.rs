@@ -10,39 +10,24 @@
 //! reading without the tone: `[jian3]` is `jian`; `ü` (`u:`) is written both `v` and `u`, as
 //! people type it.
 
+#[path = "common/cedict.rs"]
+mod cedict;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 fn main() {
     let path = std::env::args()
         .nth(1)
         .expect("usage: make_pinyin CEDICT.txt.gz");
-    let file = std::fs::File::open(&path).expect("the CC-CEDICT file opens");
-    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+    let (date, entries) = cedict::read(&path);
     let mut readings: BTreeMap<char, BTreeSet<String>> = BTreeMap::new();
-    let mut date = String::new();
-    for line in reader.lines() {
-        let line = line.expect("CC-CEDICT is UTF-8");
-        if let Some(d) = line.strip_prefix("#! date=") {
-            date = d.to_owned();
-        }
-        if line.starts_with('#') {
+    for entry in &entries {
+        if entry.pinyin.contains(' ') || entry.traditional.chars().count() != 1 {
             continue;
         }
-        let Some((forms, rest)) = line.split_once(" [") else {
-            continue;
-        };
-        let Some((pinyin, _)) = rest.split_once(']') else {
-            continue;
-        };
-        let mut chars = forms.split(' ');
-        let (Some(traditional), Some(simplified)) = (chars.next(), chars.next()) else {
-            continue;
-        };
-        if pinyin.contains(' ') || traditional.chars().count() != 1 {
-            continue;
-        }
-        let toneless: String = pinyin
+        let toneless: String = entry
+            .pinyin
             .to_lowercase()
             .replace("u:", "v")
             .chars()
@@ -51,7 +36,7 @@ fn main() {
         if toneless.is_empty() {
             continue;
         }
-        for form in [traditional, simplified] {
+        for form in [&entry.traditional, &entry.simplified] {
             let c = form.chars().next().expect("one character");
             if !declsearch::cleanup::is_han(c) {
                 continue;

@@ -168,16 +168,26 @@ struct Location {
     corpus: PathBuf,
 }
 
+impl Scope {
+    /// The search options this scope sets; the rest are the defaults.
+    fn options(&self) -> SearchOptions {
+        SearchOptions {
+            lang: self.lang,
+            all: self.all,
+            pinyin: self.pinyin,
+            cross: self.cross,
+            ..SearchOptions::default()
+        }
+    }
+}
+
 impl SearchArgs {
     fn options(&self) -> SearchOptions {
         SearchOptions {
             limit: self.limit as usize,
-            lang: self.scope.lang,
-            all: self.scope.all,
             explain: self.explain,
             parallel: self.parallel,
-            pinyin: self.scope.pinyin,
-            cross: self.scope.cross,
+            ..self.scope.options()
         }
     }
 }
@@ -313,13 +323,7 @@ fn explain(args: ExplainArgs) -> anyhow::Result<Outcome> {
     let Some(index) = open_or_build(&args.location)? else {
         return Ok(Outcome::PartlyFailed);
     };
-    let options = SearchOptions {
-        lang: args.scope.lang,
-        all: args.scope.all,
-        pinyin: args.scope.pinyin,
-        cross: args.scope.cross,
-        ..SearchOptions::default()
-    };
+    let options = args.scope.options();
     let report = index.explain_query(&args.query, &options)?;
     if args.json {
         output::json_line(&report)?;
@@ -333,13 +337,7 @@ fn eval(args: EvalArgs) -> anyhow::Result<Outcome> {
     let queries = declsearch::eval::read_queries(&args.queries)?;
     let qrels = declsearch::eval::read_qrels(&args.qrels)?;
     let index = Index::open(&args.index)?;
-    let options = SearchOptions {
-        lang: args.scope.lang,
-        all: args.scope.all,
-        pinyin: args.scope.pinyin,
-        cross: args.scope.cross,
-        ..SearchOptions::default()
-    };
+    let options = args.scope.options();
     let (measures, failed) = index.evaluate(&queries, &qrels, &options);
     for (line, err) in &failed {
         eprintln!(
