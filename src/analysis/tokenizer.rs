@@ -69,6 +69,10 @@ struct SplitGrams<'a> {
 impl TermSink for SplitGrams<'_> {
     fn term(&mut self, text: &str, position: usize, range: Range<usize>) {
         let single = text.chars().nth(1).is_none();
+        self.gram(text, position, range, single);
+    }
+
+    fn gram(&mut self, text: &str, position: usize, range: Range<usize>, single: bool) {
         let to = if single {
             &mut *self.chars
         } else {
