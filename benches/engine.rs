@@ -19,7 +19,7 @@ use declsearch::cleanup::{clean, is_han};
 use declsearch::index::Silent;
 use declsearch::{Analyzer, Index, SearchOptions, UpdateOptions};
 
-use support::{query_set, twlaw_chinese, twlaw_tsv};
+use support::{query_set, twlaw_column, twlaw_tsv};
 
 const SEED: &str = include_str!("../corpus/sco-qingdao-friendship-initiative.txt");
 /// twlaw rows used by the indexing and query benchmarks (of 83,023).
@@ -32,10 +32,22 @@ fn analysis(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(seed.len() as u64));
     group.bench_function("seed x20", |b| b.iter(|| analyzer.analyze_document(&seed)));
     if let Some(tsv) = twlaw_tsv(2_000) {
-        let chinese = twlaw_chinese(&tsv);
+        let chinese = twlaw_column(&tsv, 2).join("\n");
         group.throughput(Throughput::Bytes(chinese.len() as u64));
         group.bench_function("twlaw chinese", |b| {
             b.iter(|| analyzer.analyze_document(&chinese))
+        });
+        // Article by article, as indexing sees them: most are ASCII.
+        let english = twlaw_column(&tsv, 3);
+        let bytes = english.iter().map(|a| a.len()).sum::<usize>();
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function("twlaw english, per article", |b| {
+            b.iter(|| {
+                english
+                    .iter()
+                    .map(|a| analyzer.analyze_document(a).words.len())
+                    .sum::<usize>()
+            })
         });
     }
     group.finish();

@@ -31,13 +31,12 @@ pub fn twlaw_tsv(rows: usize) -> Option<String> {
     )
 }
 
-/// The Chinese column of twlaw rows.
-pub fn twlaw_chinese(tsv: &str) -> String {
+/// Column `column` of twlaw rows (2: Chinese, 3: English), one article each.
+pub fn twlaw_column(tsv: &str, column: usize) -> Vec<&str> {
     tsv.lines()
         .skip(1)
-        .filter_map(|l| l.split('\t').nth(2))
-        .collect::<Vec<_>>()
-        .join("\n")
+        .filter_map(|l| l.split('\t').nth(column))
+        .collect()
 }
 
 /// `count` Chinese keyword queries (twlaw's `keyword.queries.tsv`: 1-3 words cut from random
