@@ -39,13 +39,6 @@ impl CleanText {
 
 /// Clean `original` for analysis; see the module docs.
 pub fn clean(original: &str) -> CleanText {
-    if original.is_ascii() {
-        // Nothing to repair, one byte a character: the common case of English text.
-        return CleanText {
-            text: original.to_owned(),
-            origins: (0..original.len()).map(|i| i..i + 1).collect(),
-        };
-    }
     let mut out = CleanText {
         text: String::with_capacity(original.len()),
         origins: Vec::with_capacity(original.len()),

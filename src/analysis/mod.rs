@@ -255,8 +255,7 @@ pub(crate) trait TermSink {
     fn term(&mut self, text: &str, position: usize, range: Range<usize>);
 
     /// A character gram: `single` for one character, otherwise a pair.
-    fn gram(&mut self, text: &str, position: usize, range: Range<usize>, single: bool) {
-        let _ = single;
+    fn gram(&mut self, text: &str, position: usize, range: Range<usize>, _single: bool) {
         self.term(text, position, range);
     }
 
