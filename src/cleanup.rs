@@ -182,17 +182,6 @@ mod tests {
     }
 
     #[test]
-    fn ascii_text_cleans_as_the_general_walk_does() {
-        let original = "Friendship Cities (SCO), 2018:\tQingdao!\r\n";
-        let mut walked = CleanText::default();
-        for_each_clean_char(original, |c, origin| {
-            walked.text.push(c);
-            walked.origins.push(origin);
-        });
-        assert_eq!(clean(original), walked);
-    }
-
-    #[test]
     fn characters_taken_as_nfkc_stable_are() {
         for ch in (0..0x30000)
             .filter_map(char::from_u32)

@@ -27,7 +27,7 @@ use std::ops::Range;
 pub use dict::{UserDict, UserWord};
 pub use segment::Segmenter;
 pub use tokenizer::{
-    register_tokenizers, DeclTokenizer, Part, CHAR_TOKENIZER, GRAM_TOKENIZER, INDEX_TOKENIZER,
+    register_tokenizers, DeclTokenizer, CHAR_TOKENIZER, GRAM_TOKENIZER, INDEX_TOKENIZER,
 };
 
 use crate::cleanup::{clean, for_each_clean_char, is_han, CleanText};
@@ -62,6 +62,10 @@ pub enum Mode {
     /// 织`), each at the position of its first character: substring recall for Han text,
     /// whatever the words, and partial credit for differently worded text.
     Grams,
+    /// The pairs of [`Mode::Grams`] alone (the `grams` field).
+    Pairs,
+    /// The single characters of [`Mode::Grams`] alone (the `chars` field).
+    Chars,
 }
 
 /// One term of analysed text.
@@ -128,12 +132,30 @@ impl Analyzer {
     /// Analyse `original` into terms ordered by position.
     pub fn analyze(&self, original: &str, mode: Mode) -> Vec<Term> {
         let mut terms = Vec::new();
-        if mode == Mode::Grams {
-            self.walk(original, &mut Discard, &mut terms);
-        } else {
-            self.walk(original, &mut terms, &mut Discard);
-        }
+        self.walk_mode(original, mode, &mut terms);
         terms
+    }
+
+    /// [`Analyzer::walk`] for the terms of one `mode`, into `out`.
+    pub(crate) fn walk_mode(&self, original: &str, mode: Mode, out: &mut impl TermSink) {
+        match mode {
+            Mode::Index | Mode::Query => self.walk(original, out, &mut Discard),
+            Mode::Grams => self.walk(original, &mut Discard, out),
+            Mode::Pairs => {
+                let mut pairs = SplitGrams {
+                    pairs: out,
+                    chars: &mut Discard,
+                };
+                self.walk(original, &mut Discard, &mut pairs);
+            }
+            Mode::Chars => {
+                let mut chars = SplitGrams {
+                    pairs: &mut Discard,
+                    chars: out,
+                };
+                self.walk(original, &mut Discard, &mut chars);
+            }
+        }
     }
 
     /// A document's words and character grams in one pass: cleanup and folding are shared.
@@ -275,6 +297,30 @@ impl TermSink for Vec<Term> {
     }
 }
 
+/// Sends character grams to two sinks, pairs and single characters.
+pub(crate) struct SplitGrams<'a, P, C> {
+    pub pairs: &'a mut P,
+    pub chars: &'a mut C,
+}
+
+impl<P: TermSink, C: TermSink> TermSink for SplitGrams<'_, P, C> {
+    fn term(&mut self, text: &str, position: usize, range: Range<usize>) {
+        let single = text.chars().nth(1).is_none();
+        self.gram(text, position, range, single);
+    }
+
+    fn gram(&mut self, text: &str, position: usize, range: Range<usize>, single: bool) {
+        match single {
+            true => self.chars.term(text, position, range),
+            false => self.pairs.term(text, position, range),
+        }
+    }
+
+    fn wants_terms(&self) -> bool {
+        self.pairs.wants_terms() || self.chars.wants_terms()
+    }
+}
+
 /// A sink for the half of the analysis nobody asked for.
 pub(crate) struct Discard;
 
@@ -352,13 +398,8 @@ mod tests {
     }
 
     fn assert_ascii_walks_agree(text: &str) {
-        let mut cleaned = CleanText::default();
-        for_each_clean_char(text, |c, origin| {
-            cleaned.text.push(c);
-            cleaned.origins.push(origin);
-        });
         let (mut general, mut grams) = (Vec::new(), Vec::new());
-        Analyzer::default().walk_cleaned(&cleaned, &mut general, &mut grams);
+        Analyzer::default().walk_cleaned(&clean(text), &mut general, &mut grams);
         let mut fast = Vec::new();
         walk_ascii(text, &mut fast);
         assert_eq!(fast, general, "{text:?}");
@@ -378,6 +419,17 @@ mod tests {
         let both = Analyzer::default().analyze_document(original);
         assert_eq!(both.words, analyze(original, Mode::Index));
         assert_eq!(both.grams, analyze(original, Mode::Grams));
+    }
+
+    #[test]
+    fn pairs_and_chars_split_the_grams_by_length() {
+        let original = "論壇贊同,上合組織國家始終秉持“上海精神”,倡導(dǎo)文明對話 SCO forum";
+        let (chars, pairs): (Vec<Term>, Vec<Term>) = analyze(original, Mode::Grams)
+            .into_iter()
+            .partition(|t| t.text.chars().count() == 1);
+        assert!(!chars.is_empty() && !pairs.is_empty());
+        assert_eq!(analyze(original, Mode::Chars), chars);
+        assert_eq!(analyze(original, Mode::Pairs), pairs);
     }
 
     #[test]

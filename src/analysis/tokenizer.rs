@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use super::{Analyzer, Discard, TermSink};
+use super::{Analyzer, Mode, SplitGrams, Term, TermSink};
 
 /// Terms of one text packed in two buffers: tantivy indexes tens of millions of terms, and a
 /// `String` per term cost more in allocation than the analysis itself.
@@ -45,42 +45,8 @@ impl TermBuffer {
     }
 }
 
-/// What a tokenizer yields: one part of the analysis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Part {
-    /// A document's words (the `text` and `title` fields).
-    Words,
-    /// A document's Han character bigrams (the `grams` field).
-    Pairs,
-    /// A document's single Han characters (the `chars` field).
-    Chars,
-    /// A query's words.
-    QueryWords,
-}
-
-const DOCUMENT_PARTS: [Part; 3] = [Part::Words, Part::Pairs, Part::Chars];
-
-/// Sends character grams to two buffers, bigrams and single characters.
-struct SplitGrams<'a> {
-    pairs: &'a mut TermBuffer,
-    chars: &'a mut TermBuffer,
-}
-
-impl TermSink for SplitGrams<'_> {
-    fn term(&mut self, text: &str, position: usize, range: Range<usize>) {
-        let single = text.chars().nth(1).is_none();
-        self.gram(text, position, range, single);
-    }
-
-    fn gram(&mut self, text: &str, position: usize, range: Range<usize>, single: bool) {
-        let to = if single {
-            &mut *self.chars
-        } else {
-            &mut *self.pairs
-        };
-        to.term(text, position, range);
-    }
-}
+/// The modes of a document's fields (`text` and `title`, `grams`, `chars`), analysed together.
+const DOCUMENT_MODES: [Mode; 3] = [Mode::Index, Mode::Pairs, Mode::Chars];
 
 /// The text analysed last on this thread, and the parts of its analysis not yet taken.
 #[derive(Default)]
@@ -104,11 +70,11 @@ fn spare_buffer() -> TermBuffer {
 }
 
 /// Terms of `text` for a document field: analysed once for all of them.
-fn document_terms(analyzer: &Analyzer, text: &str, part: Part) -> TermBuffer {
-    let slot = DOCUMENT_PARTS
+fn document_terms(analyzer: &Analyzer, text: &str, mode: Mode) -> TermBuffer {
+    let slot = DOCUMENT_MODES
         .iter()
-        .position(|&p| p == part)
-        .expect("a document part");
+        .position(|&m| m == mode)
+        .expect("a document mode");
     PENDING.with(|pending| {
         let mut pending = pending.borrow_mut();
         if pending.text == text {
@@ -157,12 +123,12 @@ pub const CHAR_TOKENIZER: &str = "declsearch-chars";
 #[derive(Debug, Clone)]
 pub struct DeclTokenizer {
     analyzer: Analyzer,
-    part: Part,
+    mode: Mode,
 }
 
 impl DeclTokenizer {
-    pub fn new(analyzer: Analyzer, part: Part) -> Self {
-        Self { analyzer, part }
+    pub fn new(analyzer: Analyzer, mode: Mode) -> Self {
+        Self { analyzer, mode }
     }
 }
 
@@ -178,13 +144,12 @@ impl Tokenizer for DeclTokenizer {
     type TokenStream<'a> = DeclTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> DeclTokenStream {
-        let terms = match self.part {
-            Part::QueryWords => {
-                let mut terms = spare_buffer();
-                self.analyzer.walk(text, &mut terms, &mut Discard);
-                terms
-            }
-            part => document_terms(&self.analyzer, text, part),
+        let terms = if DOCUMENT_MODES.contains(&self.mode) {
+            document_terms(&self.analyzer, text, self.mode)
+        } else {
+            let mut terms = spare_buffer();
+            self.analyzer.walk_mode(text, self.mode, &mut terms);
+            terms
         };
         DeclTokenStream {
             terms,
@@ -225,22 +190,31 @@ impl Drop for DeclTokenStream {
     }
 }
 
+impl From<&Token> for Term {
+    fn from(token: &Token) -> Term {
+        Term {
+            text: token.text.clone(),
+            position: token.position,
+            range: token.offset_from..token.offset_to,
+        }
+    }
+}
+
 /// Register the analyzers an index needs; call on every open.
 pub fn register_tokenizers(index: &tantivy::Index, analyzer: &Analyzer) {
     let tokenizers = index.tokenizers();
-    for (name, part) in [
-        (INDEX_TOKENIZER, Part::Words),
-        (GRAM_TOKENIZER, Part::Pairs),
-        (CHAR_TOKENIZER, Part::Chars),
+    for (name, mode) in [
+        (INDEX_TOKENIZER, Mode::Index),
+        (GRAM_TOKENIZER, Mode::Pairs),
+        (CHAR_TOKENIZER, Mode::Chars),
     ] {
-        tokenizers.register(name, DeclTokenizer::new(analyzer.clone(), part));
+        tokenizers.register(name, DeclTokenizer::new(analyzer.clone(), mode));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::{Mode, Term};
 
     fn unpack(buffer: TermBuffer) -> Vec<Term> {
         buffer
@@ -254,40 +228,24 @@ mod tests {
             .collect()
     }
 
-    /// What `part` should give, from the plain analysis.
-    fn expected(analyzer: &Analyzer, text: &str, part: Part) -> Vec<Term> {
-        let grams = |single: bool| {
-            let grams = analyzer.analyze(text, Mode::Grams).into_iter();
-            grams
-                .filter(|t| (t.text.chars().count() == 1) == single)
-                .collect()
-        };
-        match part {
-            Part::Words => analyzer.analyze(text, Mode::Index),
-            Part::QueryWords => analyzer.analyze(text, Mode::Query),
-            Part::Pairs => grams(false),
-            Part::Chars => grams(true),
-        }
-    }
-
     #[test]
     fn token_streams_give_the_analysis_terms() {
         let analyzer = Analyzer::default();
         let text = "倡導(dǎo)文明對話 Friendship Cities";
-        for part in [Part::Words, Part::Pairs, Part::Chars, Part::QueryWords] {
-            let mut tokenizer = DeclTokenizer::new(analyzer.clone(), part);
-            let mut stream = tokenizer.token_stream(text);
+        for mode in [
+            Mode::Index,
+            Mode::Pairs,
+            Mode::Chars,
+            Mode::Query,
+            Mode::Grams,
+        ] {
             let mut tokens = Vec::new();
-            while stream.advance() {
-                let token = stream.token();
-                tokens.push(Term {
-                    text: token.text.clone(),
-                    position: token.position,
-                    range: token.offset_from..token.offset_to,
-                });
-            }
-            assert!(!tokens.is_empty(), "{part:?}");
-            assert_eq!(tokens, expected(&analyzer, text, part), "{part:?}");
+            let mut tokenizer = DeclTokenizer::new(analyzer.clone(), mode);
+            tokenizer
+                .token_stream(text)
+                .process(&mut |token| tokens.push(Term::from(token)));
+            assert!(!tokens.is_empty(), "{mode:?}");
+            assert_eq!(tokens, analyzer.analyze(text, mode), "{mode:?}");
         }
     }
 
@@ -295,7 +253,7 @@ mod tests {
     fn each_field_gets_its_part_of_one_analysis_in_any_order() {
         let analyzer = Analyzer::default();
         let text = "平等互利 SCO";
-        let [a, b, c] = DOCUMENT_PARTS;
+        let [a, b, c] = DOCUMENT_MODES;
         for order in [
             [a, b, c],
             [a, c, b],
@@ -304,18 +262,18 @@ mod tests {
             [c, a, b],
             [c, b, a],
         ] {
-            for part in order {
+            for mode in order {
                 assert_eq!(
-                    unpack(document_terms(&analyzer, text, part)),
-                    expected(&analyzer, text, part),
+                    unpack(document_terms(&analyzer, text, mode)),
+                    analyzer.analyze(text, mode),
                     "{order:?}"
                 );
             }
         }
-        document_terms(&analyzer, "上合", Part::Words);
+        document_terms(&analyzer, "上合", Mode::Index);
         assert_eq!(
-            unpack(document_terms(&analyzer, "減貧", Part::Chars)),
-            expected(&analyzer, "減貧", Part::Chars),
+            unpack(document_terms(&analyzer, "減貧", Mode::Chars)),
+            analyzer.analyze("減貧", Mode::Chars),
             "another text is analysed afresh"
         );
     }
