@@ -18,7 +18,7 @@ use crate::search::SearchOptions;
 impl Index {
     /// Parse `input` and expand it against this index (see [`Query::parse`]).
     pub fn parse_query(&self, input: &str, options: &SearchOptions) -> Result<Query> {
-        let mut query = Query::parse(input, &self.analyzer)?;
+        let mut query = Query::parse_with(input, &self.analyzer, options.all)?;
         if options.pinyin {
             self.join_pinyin_words(&mut query)?;
         }
@@ -81,6 +81,8 @@ impl Index {
                     .flat_map(|(k, c)| c.terms.iter().map(move |(_, t)| (k, t.clone())))
                     .collect();
                 clause.occur = old[i].occur;
+                // A glossed phrase is one concept: present as a whole, in either language.
+                clause.units.clear();
                 query.clauses.push(clause);
             }
             i = joined;
@@ -199,6 +201,7 @@ impl Index {
                 parsed.clauses.remove(0)
             };
             clause.pinyin = pinyin::normalize(&source);
+            clause.units.clear();
             clauses.push(clause);
             i = joined;
         }

@@ -1,5 +1,6 @@
 //! Explaining a query: what cleanup, folding and segmentation made of it, what it was
-//! expanded to, and the rounds of tantivy queries that run (see [`crate::search`]).
+//! expanded to, and the plan that runs: its lines are rendered from the same [`Plan`] that
+//! builds the tantivy query (see [`crate::search::plan`]).
 
 use serde::Serialize;
 
@@ -7,10 +8,8 @@ use crate::analysis::fold::to_simplified;
 use crate::cleanup::clean;
 use crate::error::Result;
 use crate::index::Index;
-use crate::query::{Clause, Occur, Query};
-use crate::search::{
-    SearchOptions, BIGRAM_WEIGHT, PRESENCE_WEIGHT, TITLE_WEIGHT, UNIGRAM_WEIGHT, WORD_WEIGHT,
-};
+use crate::query::{Occur, Query};
+use crate::search::{Plan, SearchOptions};
 
 /// What a query became; the `declsearch explain --json` object.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -23,7 +22,7 @@ pub struct QueryReport {
     pub expansions: Vec<String>,
     /// Stop words left out of the ranking.
     pub dropped: Vec<String>,
-    /// The query that runs, one line a part.
+    /// The query that runs, one line a part of its [`Plan`], and how it ranks.
     pub tree: Vec<String>,
 }
 
@@ -133,92 +132,8 @@ pub fn report(input: &str, query: &Query, options: &SearchOptions) -> QueryRepor
         clauses,
         expansions,
         dropped: query.dropped.clone(),
-        tree: tree(query, options),
+        tree: Plan::new(query, options).lines(query),
     }
-}
-
-fn presence(clause: &Clause) -> String {
-    let mut ways = Vec::new();
-    for form in clause.forms() {
-        ways.push(match form.terms.len() {
-            1 => format!("text:{}", form.terms[0].1),
-            _ => format!("text:\"{}\"", with_positions(&form.terms).join(" ")),
-        });
-        if form.han_only && !form.bigrams.is_empty() {
-            ways.push(format!(
-                "grams:\"{}\"",
-                with_positions(&form.bigrams).join(" ")
-            ));
-        }
-    }
-    match ways.len() {
-        1 => format!("{} ×{PRESENCE_WEIGHT}", ways[0]),
-        _ => format!("({}) ×{PRESENCE_WEIGHT}", ways.join(" OR ")),
-    }
-}
-
-fn bag(clause: &Clause) -> String {
-    let all = |part: fn(&Clause) -> &Vec<(usize, String)>| -> Vec<(usize, String)> {
-        let mut terms: Vec<(usize, String)> = Vec::new();
-        for term in clause.forms().flat_map(part) {
-            if !terms.iter().any(|t| t.1 == term.1) {
-                terms.push(term.clone());
-            }
-        }
-        terms
-    };
-    let (words, bigrams, chars) = (all(|c| &c.terms), all(|c| &c.bigrams), all(|c| &c.unigrams));
-    let mut parts = vec![format!("text:{{{}}} ×{WORD_WEIGHT}", list(&words))];
-    if !bigrams.is_empty() {
-        parts.push(format!("grams:{{{}}} ×{BIGRAM_WEIGHT}", list(&bigrams)));
-    }
-    if !chars.is_empty() {
-        parts.push(format!("chars:{{{}}} ×{UNIGRAM_WEIGHT}", list(&chars)));
-    }
-    parts.push(format!("title:{{{}}} ×{TITLE_WEIGHT}", list(&words)));
-    parts.join(" + ")
-}
-
-fn tree(query: &Query, options: &SearchOptions) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut optional = 0;
-    for (i, clause) in query.clauses.iter().enumerate() {
-        let occur = occur_name(clause.occur, options.all);
-        let label = format!("clause {} {:?} [{occur}]", i + 1, clause.source);
-        if clause.occur == Occur::MustNot {
-            lines.push(format!(
-                "{label}: exclude where present {}",
-                presence(clause)
-            ));
-            continue;
-        }
-        if occur == "should" {
-            optional += 1;
-        }
-        lines.push(format!("{label}: present = {}", presence(clause)));
-        lines.push(format!("{label}: bag = {}", bag(clause)));
-    }
-    for lang in [options.lang, query.lang].into_iter().flatten() {
-        lines.push(format!("filter: lang = {lang} (no score)"));
-    }
-    if !query.docs.is_empty() {
-        lines.push(format!("filter: doc in {:?} (no score)", query.docs));
-    }
-    if query.is_question() {
-        lines.push(
-            "rank: one round, passages where any bag term occurs, by score (present clauses add)"
-                .into(),
-        );
-    } else if optional > 0 {
-        let rounds: Vec<String> = (1..=optional).rev().map(|m| m.to_string()).collect();
-        lines.push(format!(
-            "rank: rounds with at least {} of {optional} optional clauses present, each by score",
-            rounds.join(", then ")
-        ));
-    } else {
-        lines.push("rank: passages with every required clause, by score".into());
-    }
-    lines
 }
 
 #[cfg(test)]
@@ -238,10 +153,12 @@ mod tests {
         assert!(report
             .expansions
             .contains(&"上合組織 → 上合组织 (traditional to simplified)".to_owned()));
+        assert!(report.tree[0].contains("unit 上合"), "{:?}", report.tree);
+        assert!(report.tree.iter().any(|l| l.contains("must_not")));
         assert!(report
             .tree
             .last()
             .unwrap()
-            .contains("at least 2, then 1 of 2"));
+            .starts_with("rank: by score in one pass"));
     }
 }

@@ -1,15 +1,17 @@
 //! Highlights on the original text.
 //!
-//! The stored passage is analysed again (it is short) and each query clause is located the
-//! way the index matched it: where its words occur in order, or its Han bigrams do (a
-//! substring of a longer word, `人民共和国` in `中华人民共和国`). A clause found neither way
-//! (a question matched by its bag of words) highlights each of its words that occurs. Ranges
-//! cover original characters, so `發(fā)展` is covered whole.
+//! Only the query's own units are looked for (see [`crate::query`]), the way the index
+//! matched them: Han text as a substring of the passage's cleaned and folded text (so `香港`
+//! is found inside every longer word that holds it, and `人民共和国` inside `中华人民共和国`),
+//! English words by their analysed terms and positions. Nothing is segmented and no term of
+//! the passage is hashed, so a highlight costs a scan of the passage. Ranges cover original
+//! characters, so `發(fā)展` is covered whole.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::analysis::{Analysis, Analyzer, Mode, Term};
+use crate::analysis::fold::to_simplified;
+use crate::analysis::{Analyzer, Term};
+use crate::cleanup::{clean, is_han, CleanText};
 use crate::query::{Clause, Occur};
 
 /// Where a passage matches a query.
@@ -17,109 +19,155 @@ use crate::query::{Clause, Occur};
 pub struct Matches {
     /// Byte ranges of the original text: sorted, merged when they overlap or touch.
     pub ranges: Vec<Range<usize>>,
-    /// How many clauses are present in the passage.
+    /// How many clauses are present in the passage (in whole or by a unit).
     pub clauses: usize,
     /// `(typed, form)` for each clause present only through one of its alternatives.
     pub via: Vec<(String, String)>,
 }
 
-/// Terms of a text by (term, position), and the positions of each term.
-struct Located<'a> {
-    at: HashMap<(&'a str, usize), Range<usize>>,
-    positions: HashMap<&'a str, Vec<usize>>,
+/// A passage as the highlighter searches it.
+struct Surface<'a> {
+    original: &'a str,
+    cleaned: CleanText,
+    /// The cleaned text folded to simplified, character for character.
+    folded: String,
+    /// Byte offset in `folded` of each of its characters.
+    starts: Vec<usize>,
+    /// The English words, analysed on first need.
+    latin: Option<Vec<Term>>,
 }
 
-impl<'a> Located<'a> {
-    fn new(terms: &'a [Term]) -> Self {
-        let mut located = Located {
-            at: HashMap::new(),
-            positions: HashMap::new(),
-        };
-        for term in terms {
-            located
-                .at
-                .insert((term.text.as_str(), term.position), term.range.clone());
-            located
-                .positions
-                .entry(&term.text)
-                .or_default()
-                .push(term.position);
+impl<'a> Surface<'a> {
+    fn new(original: &'a str) -> Surface<'a> {
+        let cleaned = clean(original);
+        let folded = to_simplified(&cleaned.text);
+        let starts = folded.char_indices().map(|(b, _)| b).collect();
+        Surface {
+            original,
+            cleaned,
+            folded,
+            starts,
+            latin: None,
         }
-        located
     }
 
-    /// Spans where `sequence` occurs with its relative positions.
-    fn find(&self, sequence: &[(usize, String)], out: &mut Vec<Range<usize>>) -> bool {
-        let Some((first_offset, first_term)) = sequence.first() else {
+    /// Every occurrence of folded Han text `needle`, overlapping ones too, as original
+    /// byte ranges.
+    fn find_han(&self, needle: &str, out: &mut Vec<Range<usize>>) -> bool {
+        let Some(first) = needle.chars().next() else {
+            return false;
+        };
+        let chars = needle.chars().count();
+        let mut found = false;
+        let mut from = 0;
+        while let Some(at) = self.folded[from..].find(needle) {
+            let byte = from + at;
+            let start = self.starts.partition_point(|&b| b < byte);
+            out.push(self.cleaned.origin_of(start..start + chars));
+            found = true;
+            from = byte + first.len_utf8();
+        }
+        found
+    }
+
+    /// Every place where English `terms` occur at their relative positions.
+    fn find_latin(
+        &mut self,
+        analyzer: &Analyzer,
+        terms: &[(usize, String)],
+        out: &mut Vec<Range<usize>>,
+    ) -> bool {
+        let (original, cleaned) = (self.original, &self.cleaned);
+        let latin = self
+            .latin
+            .get_or_insert_with(|| analyzer.latin_words(original, Some(cleaned)));
+        let Some((first_offset, first)) = terms.first() else {
             return false;
         };
         let mut found = false;
-        for &start in self
-            .positions
-            .get(first_term.as_str())
-            .into_iter()
-            .flatten()
-        {
-            let Some(base) = start.checked_sub(*first_offset) else {
+        for (i, head) in latin.iter().enumerate() {
+            if head.text != *first {
+                continue;
+            }
+            let Some(base) = head.position.checked_sub(*first_offset) else {
                 continue;
             };
-            let spans: Option<Vec<&Range<usize>>> = sequence
-                .iter()
-                .map(|(offset, term)| self.at.get(&(term.as_str(), base + offset)))
-                .collect();
-            if let Some(spans) = spans {
-                let from = spans.iter().map(|r| r.start).min().expect("non-empty");
-                let to = spans.iter().map(|r| r.end).max().expect("non-empty");
-                out.push(from..to);
+            let mut span = head.range.clone();
+            let all = terms.iter().skip(1).all(|(offset, text)| {
+                let want = base + offset;
+                // Positions ascend: the term at `want` is at most `want - position` further.
+                latin[i..]
+                    .iter()
+                    .take_while(|t| t.position <= want)
+                    .find(|t| t.position == want && t.text == *text)
+                    .map(|t| {
+                        span.start = span.start.min(t.range.start);
+                        span.end = span.end.max(t.range.end);
+                    })
+                    .is_some()
+            });
+            if all {
+                out.push(span);
                 found = true;
             }
         }
         found
     }
+
+    /// Where a clause form or unit of `terms` (Han text `han`, when all Han) occurs.
+    fn find(
+        &mut self,
+        analyzer: &Analyzer,
+        terms: &[(usize, String)],
+        han: Option<&str>,
+        out: &mut Vec<Range<usize>>,
+    ) -> bool {
+        if let Some(han) = han {
+            return self.find_han(han, out);
+        }
+        let is_han_term = |t: &str| t.chars().all(is_han);
+        if !terms.iter().any(|(_, t)| is_han_term(t)) {
+            return self.find_latin(analyzer, terms, out);
+        }
+        // Mixed Han and English (`2015年NFL赛季`): present when each of its terms occurs.
+        let mut all = true;
+        for (_, term) in terms {
+            all &= match is_han_term(term) {
+                true => self.find_han(term, out),
+                false => self.find_latin(analyzer, &[(0, term.clone())], out),
+            };
+        }
+        all
+    }
 }
 
-/// Find the clauses of a query in `text`.
+/// Find the clauses of a query in `text`: every occurrence of every unit and whole form of
+/// each clause that is present.
 pub fn find(text: &str, clauses: &[Clause], analyzer: &Analyzer) -> Matches {
-    let analysis = if clauses
-        .iter()
-        .flat_map(Clause::forms)
-        .any(|c| !c.bigrams.is_empty())
-    {
-        analyzer.analyze_document(text)
-    } else {
-        Analysis {
-            words: analyzer.analyze(text, Mode::Index),
-            grams: Vec::new(),
-        }
-    };
-    let words = Located::new(&analysis.words);
-    let bigrams = Located::new(&analysis.grams);
-
+    let mut surface = Surface::new(text);
     let mut ranges = Vec::new();
     let mut present = 0;
     let mut via = Vec::new();
     for clause in clauses.iter().filter(|c| c.occur != Occur::MustNot) {
         let (mut found, mut directly, mut through) = (false, false, Vec::new());
         for (k, form) in clause.forms().enumerate() {
-            let by_words = words.find(&form.terms, &mut ranges);
-            let present = by_words || (form.han_only && bigrams.find(&form.bigrams, &mut ranges));
-            match k {
-                0 => directly = present,
-                _ if present => through.push((clause.source.clone(), form.source.clone())),
-                _ => {}
+            let han = form.han_text();
+            let mut here = surface.find(analyzer, &form.terms, han.as_deref(), &mut ranges);
+            if k == 0 {
+                for unit in &form.units {
+                    let han = unit.han.then_some(unit.text.as_str());
+                    here |= surface.find(analyzer, &unit.terms, han, &mut ranges);
+                }
+                directly = here;
+            } else if here {
+                through.push((clause.source.clone(), form.source.clone()));
             }
-            found |= present;
+            found |= here;
         }
         if !directly {
             via.extend(through);
         }
-        if found {
-            present += 1;
-        } else {
-            for term in clause.forms().flat_map(|form| &form.terms) {
-                words.find(std::slice::from_ref(term), &mut ranges);
-            }
-        }
+        present += usize::from(found);
     }
     Matches {
         ranges: merge(ranges),
@@ -188,10 +236,35 @@ mod tests {
     }
 
     #[test]
-    fn a_question_highlights_its_words_that_occur() {
+    fn a_question_highlights_its_units_that_occur() {
         assert_eq!(
             highlighted("黑豹队的防守只丢了308分", "黑豹队的防守丢了多少分？"),
-            ["黑豹队的防守", "丢了", "分"]
+            ["黑豹队的防守", "丢了"]
+        );
+    }
+
+    #[test]
+    fn every_occurrence_inside_longer_words_is_highlighted() {
+        assert_eq!(
+            highlighted("香港貿發局香港國際春季燈飾展", "香港"),
+            ["香港", "香港"]
+        );
+        assert_eq!(highlighted("汽車大燈更換", "灯"), ["燈"]);
+        assert_eq!(highlighted("啊啊啊", "啊啊"), ["啊啊啊"]);
+    }
+
+    #[test]
+    fn english_words_and_phrases_are_found_by_their_terms() {
+        assert_eq!(
+            highlighted(
+                "Friendship Cities and friendly cities",
+                "\"friendship cities\""
+            ),
+            ["Friendship Cities"]
+        );
+        assert_eq!(
+            highlighted("Friendship Cities and friendly cities", "city"),
+            ["Cities", "cities"]
         );
     }
 }

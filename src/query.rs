@@ -15,7 +15,15 @@
 //! Each word or phrase is a clause, analysed exactly like document text but without
 //! sub-words. A clause is **present** in a passage when its words occur in order (as a phrase
 //! with their relative positions, so `上合组织`, segmented `上 合 组织`, matches `上合組織`), or,
-//! for Han text, when its character bigrams do (so `人民共和国` is present in `中华人民共和国`).
+//! for Han text, when its character bigrams do (so `人民共和国` is present in `中华人民共和国`),
+//! or, for a single Han character, when the character occurs anywhere (`灯` in `大灯`).
+//!
+//! An unquoted clause of several words is not a required phrase: each of its [`Unit`]s (a
+//! word of two or more characters, a run of single characters jieba left of a name it does
+//! not know, `上合` of `上 合 组织`, or an English word) makes a passage a hit on its own, so
+//! `雾凇拼音` finds what `雾凇 拼音` finds, and passages with more units, and with the whole
+//! clause in order, rank first. A single character inside a clause of longer words is no
+//! unit: `上合组织` does not match every passage with `上`, and `本田` does not match `本地`.
 //! Beyond presence, each clause contributes a **bag** of its words and bigrams to the score,
 //! which is what ranks a question typed as one unspaced sentence.
 
@@ -75,12 +83,42 @@ pub struct Clause {
     /// Other forms of the clause, any of which makes it present (the Chinese words a pinyin
     /// clause stands for); filled by the search from the index.
     pub alternatives: Vec<Clause>,
+    /// The parts of an unquoted clause of several words that each make a passage match (see
+    /// the module docs); empty for a quoted phrase and for a clause that is one unit.
+    pub units: Vec<Unit>,
+}
+
+/// A part of a clause that alone makes a passage a hit: one word of two or more characters,
+/// a run of single Han characters, or one English word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// Its folded text: simplified Han characters, or the analysed English word.
+    pub text: String,
+    /// Its words, with positions relative to its first one.
+    pub terms: Vec<(usize, String)>,
+    /// For Han text, its character bigrams in order (none for a single character).
+    pub bigrams: Vec<(usize, String)>,
+    /// Whether it is Han text (found as a substring), rather than an English word.
+    pub han: bool,
 }
 
 impl Clause {
     /// The clause and its alternatives.
     pub fn forms(&self) -> impl Iterator<Item = &Clause> {
         std::iter::once(self).chain(&self.alternatives)
+    }
+
+    /// Whether the clause is one Han character, present wherever the character occurs.
+    pub fn is_single_char(&self) -> bool {
+        self.han_only && self.terms.len() == 1 && self.terms[0].1.chars().nth(1).is_none()
+    }
+
+    /// Its folded text when it is all Han (punctuation aside): what a highlight looks for.
+    pub fn han_text(&self) -> Option<String> {
+        if !self.han_only {
+            return None;
+        }
+        Some(self.terms.iter().map(|(_, t)| t.as_str()).collect())
     }
 }
 
@@ -106,6 +144,12 @@ impl Query {
 
     /// Parse `input` and analyse it with `analyzer` (the index's).
     pub fn parse(input: &str, analyzer: &Analyzer) -> Result<Query> {
+        Self::parse_with(input, analyzer, false)
+    }
+
+    /// [`Query::parse`], with `all` making every word and phrase required (`--all`): then no
+    /// stop word is dropped, since stop words only ever leave optional clauses.
+    pub fn parse_with(input: &str, analyzer: &Analyzer, all: bool) -> Result<Query> {
         let invalid = |reason: &str| Error::InvalidQuery {
             query: input.to_owned(),
             reason: reason.to_owned(),
@@ -131,10 +175,15 @@ impl Query {
                     occur,
                     pinyin,
                 } => {
+                    let occur = match occur {
+                        Occur::Should if all => Occur::Must,
+                        occur => occur,
+                    };
                     let Some(mut clause) = analyze_clause(analyzer, text, phrase, occur) else {
                         continue;
                     };
                     if pinyin {
+                        clause.units.clear();
                         clause.pinyin = Some(crate::pinyin::normalize(text).ok_or_else(|| {
                             invalid(&format!("py:{text} is not toneless pinyin (letters a-z)"))
                         })?);
@@ -204,17 +253,89 @@ fn analyze_clause(analyzer: &Analyzer, text: &str, phrase: bool, occur: Occur) -
         .grams
         .into_iter()
         .partition(|t| t.text.chars().count() == 1);
+    let units = match phrase {
+        true => Vec::new(),
+        false => units(&analysis.words),
+    };
+    let terms = relative(analysis.words);
     Some(Clause {
         source: text.to_owned(),
         phrase,
         occur,
-        terms: relative(analysis.words),
+        terms,
         bigrams: relative(bigrams),
         unigrams: relative(unigrams),
         han_only,
         pinyin: None,
         alternatives: Vec::new(),
+        units,
     })
+}
+
+/// The units of an unquoted clause's words (see the module docs): each word of two or more
+/// characters, each English word, and each run of two or more single Han characters that
+/// stand next to each other in the text (punctuation between them ends a run, as it ends
+/// the bigrams of the index); the single characters themselves only when nothing else is
+/// left. Empty when the clause is one unit, which is the clause itself.
+fn units(words: &[crate::analysis::Term]) -> Vec<Unit> {
+    let is_han = |t: &str| t.chars().all(crate::cleanup::is_han);
+    let single = |t: &str| is_han(t) && t.chars().nth(1).is_none();
+    // Units by the position of their first word, so they read in the order typed.
+    let mut units: Vec<(usize, Unit)> = Vec::new();
+    let mut singles: Vec<Vec<&crate::analysis::Term>> = Vec::new();
+    for word in words {
+        if single(&word.text) {
+            match singles.last_mut() {
+                Some(run) if run.last().is_some_and(|w| w.range.end == word.range.start) => {
+                    run.push(word)
+                }
+                _ => singles.push(vec![word]),
+            }
+            continue;
+        }
+        let han = is_han(&word.text);
+        let unit = Unit {
+            text: word.text.clone(),
+            terms: vec![(0, word.text.clone())],
+            bigrams: if han { pairs(&word.text) } else { Vec::new() },
+            han,
+        };
+        units.push((word.position, unit));
+    }
+    let runs = singles.iter().filter(|run| run.len() > 1).count();
+    let only_singles = units.is_empty() && runs == 0;
+    for run in singles {
+        if run.len() > 1 || only_singles {
+            let text: String = run.iter().map(|w| w.text.as_str()).collect();
+            let first = run[0].position;
+            let unit = Unit {
+                terms: run
+                    .iter()
+                    .map(|w| (w.position - first, w.text.clone()))
+                    .collect(),
+                bigrams: pairs(&text),
+                text,
+                han: true,
+            };
+            units.push((first, unit));
+        }
+    }
+    units.sort_by_key(|(position, _)| *position);
+    let covered: usize = units.iter().map(|(_, u)| u.terms.len()).sum();
+    if units.len() == 1 && covered == words.len() {
+        units.clear();
+    }
+    units.into_iter().map(|(_, unit)| unit).collect()
+}
+
+/// Character bigrams of a Han word, each at the offset of its first character.
+fn pairs(text: &str) -> Vec<(usize, String)> {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .windows(2)
+        .enumerate()
+        .map(|(i, w)| (i, w.iter().collect()))
+        .collect()
 }
 
 /// Unquoted optional English stop words go when something else remains to rank by; returns

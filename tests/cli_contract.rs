@@ -1,9 +1,7 @@
 //! The CLI's contracts: JSON shape, highlights, human output, first-use build, exit codes on
 //! bad input, and that a failure never damages an existing index.
 
-mod common;
-
-use common::{highlighted, passages, shared_dir, shipped_declaration, Workspace};
+use crate::common::{highlighted, passages, shared_dir, shipped_declaration, Workspace};
 use declsearch::Lang;
 
 #[test]

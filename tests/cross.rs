@@ -1,9 +1,7 @@
 //! `search --cross` on the seed: English finds Chinese passages and Chinese finds the English
 //! one, and each hit says which translation matched.
 
-mod common;
-
-use common::{passages, Workspace};
+use crate::common::{passages, Workspace};
 
 #[test]
 fn english_finds_chinese_and_chinese_finds_english() {

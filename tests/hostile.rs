@@ -2,11 +2,9 @@
 //! queries of junk. Each gives a clear error or a sensible result, exit 0, 1 or 2, never a
 //! panic, and the index keeps answering.
 
-mod common;
+use crate::common::{passages, Workspace};
 
-use common::{passages, Workspace};
-
-fn assert_no_panic(run: &common::Run) {
+fn assert_no_panic(run: &crate::common::Run) {
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     assert!(run.code <= 2, "exit {}: {}", run.code, run.stderr);
 }
@@ -120,7 +118,7 @@ fn a_50_mb_single_line_file_indexes_as_bounded_passages() {
     use declsearch::passage::MAX_PASSAGE_BYTES;
 
     let ws = Workspace::with_declaration();
-    let line = std::fs::read_to_string(common::shipped_declaration())
+    let line = std::fs::read_to_string(crate::common::shipped_declaration())
         .unwrap()
         .replace('\n', " ");
     let big = line.repeat(50 * 1024 * 1024 / line.len() + 1);

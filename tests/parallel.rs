@@ -1,9 +1,7 @@
 //! `search --parallel`: each hit's translation, on the UDHR indexed as a parallel corpus
 //! (`../shared/data/udhr`), and no invented pairs on the seed.
 
-mod common;
-
-use common::{shared_dir, Workspace};
+use crate::common::{shared_dir, Workspace};
 use declsearch::counterpart::key_of;
 use declsearch::Hit;
 

@@ -1,11 +1,9 @@
 //! Pinyin queries (`py:word`, `--pinyin`): toneless pinyin finds the Chinese words the index
 //! holds, and nothing the index does not.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{highlighted, passages, shared_dir, sorted, Workspace};
+use crate::common::{highlighted, passages, shared_dir, sorted, Workspace};
 
 #[test]
 fn pinyin_finds_the_seed_words_it_spells() {
@@ -65,7 +63,7 @@ fn explain_shows_the_forms_and_nothing_floods() {
         .trim_end_matches(" (forms the index holds)")
         .split(" | ")
         .collect();
-    let text = std::fs::read_to_string(common::shipped_declaration()).unwrap();
+    let text = std::fs::read_to_string(crate::common::shipped_declaration()).unwrap();
     let folded = declsearch::analysis::fold::to_simplified(&text);
     assert!(!forms.is_empty() && forms.len() <= declsearch::pinyin::MAX_EXPANSIONS);
     for form in forms {

@@ -2,9 +2,7 @@
 //! ranking quality on real evaluation sets (floors a little below the measured figures, so a
 //! regression fails CI; the figures themselves come from `benches/quality.sh`).
 
-mod common;
-
-use common::{highlighted, passages, shared_dir, sorted, Run, Workspace};
+use crate::common::{highlighted, passages, shared_dir, sorted, Run, Workspace};
 use declsearch::Lang;
 
 #[test]

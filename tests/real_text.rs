@@ -1,11 +1,9 @@
 //! Script folding on real text beyond the seed: the Universal Declaration of Human Rights in
 //! traditional and in simplified characters (`../shared/data/udhr`).
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{shared_dir, Workspace};
+use crate::common::{shared_dir, Workspace};
 use declsearch::passage::split_passages;
 
 #[test]

@@ -1,13 +1,13 @@
 //! `declsearch index`: incremental runs, full rebuilds, formats, bad files, the user
 //! dictionary, the writer lock, and what survives SIGKILL.
 
-mod common;
-
 use std::io::BufRead;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{highlighted, passages, shared_dir, shipped_declaration, sorted, Run, Workspace};
+use crate::common::{
+    highlighted, passages, shared_dir, shipped_declaration, sorted, Run, Workspace,
+};
 use declsearch::Lang;
 use serde::Deserialize;
 
@@ -88,7 +88,7 @@ fn add_change_delete_and_rename_between_runs() {
         docs.contains(&("notes/a", 1)) && docs.contains(&("b", 1)),
         "{docs:?}"
     );
-    let (hits, _) = ws.search("友城合作", &[]);
+    let (hits, _) = ws.search("\"友城合作\"", &[]);
     assert!(
         hits.iter().all(|h| h.doc != "notes/a"),
         "the old version is gone"

@@ -185,6 +185,19 @@ impl Analyzer {
         }
     }
 
+    /// The English (Latin-script) words of `original` with the positions and ranges the full
+    /// analysis gives them, without segmenting its Han text: what a highlight of English
+    /// words needs.
+    pub fn latin_words(&self, original: &str, cleaned: Option<&CleanText>) -> Vec<Term> {
+        let mut words = LatinOnly(Vec::new());
+        match cleaned {
+            _ if original.is_ascii() => walk_ascii(original, &mut words),
+            Some(cleaned) => self.walk_cleaned(cleaned, &mut words, &mut Discard),
+            None => self.walk_cleaned(&clean(original), &mut words, &mut Discard),
+        }
+        words.0
+    }
+
     /// [`Analyzer::walk`] of any text, once cleaned.
     fn walk_cleaned(
         &self,
@@ -223,7 +236,7 @@ impl Analyzer {
                             }
                         }
                     }
-                    if words.wants_terms() {
+                    if words.wants_terms() && words.wants_han_words() {
                         for word in self.segmenter.segment(&folded, SUB_WORDS) {
                             words.term(
                                 word.text,
@@ -284,6 +297,24 @@ pub(crate) trait TermSink {
     /// Whether this sink wants terms at all; [`Discard`] does not.
     fn wants_terms(&self) -> bool {
         true
+    }
+
+    /// Whether this sink wants the words of Han text (the segmenter's work).
+    fn wants_han_words(&self) -> bool {
+        true
+    }
+}
+
+/// A word sink that takes only English words: Han text is not segmented.
+struct LatinOnly(Vec<Term>);
+
+impl TermSink for LatinOnly {
+    fn term(&mut self, text: &str, position: usize, range: Range<usize>) {
+        self.0.term(text, position, range);
+    }
+
+    fn wants_han_words(&self) -> bool {
+        false
     }
 }
 

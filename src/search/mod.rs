@@ -1,0 +1,203 @@
+//! Search: run a query against an index, rank its passages, render the hits.
+//!
+//! Scores are BM25 over the whole index (both languages share the word field; Han text also
+//! has fields of character bigrams and of single characters). What a query contributes, and
+//! how the passages are ranked, is its [`Plan`] (see [`plan`]): one tree that builds the
+//! tantivy query and the `explain` lines alike, run in a single pass.
+
+pub mod plan;
+mod tier;
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::TopDocs;
+use tantivy::query::Query as TantivyQuery;
+use tantivy::{DocAddress, TantivyDocument};
+
+use crate::error::{Error, Result};
+use crate::highlight;
+use crate::index::{Fields, Index, StoredPassage};
+use crate::passage::Lang;
+use crate::query::{Clause, Query};
+
+/// How to search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchOptions {
+    /// At most this many hits.
+    pub limit: usize,
+    /// Only passages in this language.
+    pub lang: Option<Lang>,
+    /// Require every word and phrase (as if each had a `+`).
+    pub all: bool,
+    /// Attach each hit's score breakdown ([`Hit::explain`]).
+    pub explain: bool,
+    /// Attach each hit's translation, when the corpus holds one ([`Hit::parallel`]).
+    pub parallel: bool,
+    /// Expand each word to its translations: English to Chinese and Chinese to English
+    /// ([`crate::cross`]); each hit says which translation matched ([`Hit::via`]).
+    pub cross: bool,
+    /// Read every unquoted word of letters as pinyin too, as if typed `py:word`, joining
+    /// neighbours (`jian pin`) where the index holds a form of the joined letters.
+    pub pinyin: bool,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            limit: 10,
+            lang: None,
+            all: false,
+            explain: false,
+            parallel: false,
+            pinyin: false,
+            cross: false,
+        }
+    }
+}
+
+pub use plan::{
+    Plan, BIGRAM_WEIGHT, PRESENCE_WEIGHT, QUESTION_BAG_WEIGHT, TIER, TITLE_WEIGHT, UNIGRAM_WEIGHT,
+    WORD_WEIGHT,
+};
+
+/// One ranked passage; serialises to the `--json` line of the CLI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    /// 1-based rank.
+    pub rank: usize,
+    /// Ranking score: BM25, plus [`TIER`] for each unit or whole clause of a keyword query
+    /// present in the passage (see [`plan`]).
+    pub score: f32,
+    /// Document id.
+    pub doc: String,
+    /// 1-based passage number within the document.
+    pub passage: u32,
+    pub lang: Lang,
+    /// 1-based line of the passage's first character.
+    pub line: u32,
+    /// The passage exactly as in the source file.
+    pub text: String,
+    /// Matched words as `[start, end)` byte ranges of `text`: sorted, non-overlapping, on char
+    /// boundaries.
+    pub highlights: Vec<(usize, usize)>,
+    /// The score's breakdown (tantivy's explanation tree), with [`SearchOptions::explain`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explain: Option<serde_json::Value>,
+    /// The passage in the other language, with [`SearchOptions::parallel`], when the corpus
+    /// holds a translation (see [`crate::counterpart`]); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallel: Option<crate::Counterpart>,
+    /// For a query with expansions (`--cross`, pinyin): each `[typed, form]` through which
+    /// the passage matched a clause that it does not match as typed; empty when it matched
+    /// directly. Absent for a query without expansions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<Vec<(String, String)>>,
+}
+
+impl Index {
+    /// Search for `query` (see [`Query::parse`] for the syntax).
+    pub fn search(&self, query: &str, options: &SearchOptions) -> Result<Vec<Hit>> {
+        let query = self.parse_query(query, options)?;
+        self.search_parsed(&query, options)
+    }
+
+    /// Search with a query already parsed.
+    pub fn search_parsed(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
+        let searcher = self.reader.searcher();
+        let plan = Plan::new(query, options);
+        let tantivy_query = plan.query(&self.fields);
+        let ranked = self.rank(&searcher, &plan, tantivy_query.as_ref(), options.limit)?;
+        ranked
+            .into_iter()
+            .enumerate()
+            .map(|(i, (score, address))| {
+                let stored = self.stored(&searcher, address)?;
+                let parallel = match options.parallel {
+                    true => self.counterpart(&stored)?,
+                    false => None,
+                };
+                let mut hit = self.hit(i + 1, score, stored, &query.clauses);
+                hit.parallel = parallel;
+                if options.explain {
+                    let explanation = tantivy_query
+                        .explain(&searcher, address)
+                        .map_err(Error::tantivy(&self.dir))?;
+                    hit.explain = serde_json::to_value(explanation).ok();
+                }
+                Ok(hit)
+            })
+            .collect()
+    }
+
+    /// Documents ranked by their best passage, at most `options.limit`, each with that hit.
+    pub fn search_documents(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
+        let searcher = self.reader.searcher();
+        let plan = Plan::new(query, options);
+        let tantivy_query = plan.query(&self.fields);
+        let passages = options.limit.saturating_mul(10).max(100);
+        let mut seen = HashSet::new();
+        let mut hits = Vec::new();
+        for (score, address) in self.rank(&searcher, &plan, tantivy_query.as_ref(), passages)? {
+            if hits.len() == options.limit {
+                break;
+            }
+            let stored = self.stored(&searcher, address)?;
+            if seen.insert(stored.doc.clone()) {
+                hits.push(self.hit(hits.len() + 1, score, stored, &query.clauses));
+            }
+        }
+        Ok(hits)
+    }
+
+    fn stored(&self, searcher: &tantivy::Searcher, address: DocAddress) -> Result<StoredPassage> {
+        let document: TantivyDocument = searcher.doc(address).map_err(Error::tantivy(&self.dir))?;
+        Ok(self.fields.read(&document))
+    }
+
+    /// The best `limit` passages in rank order with their scores: one pass of the plan's
+    /// query, less those under its threshold (they sort last, so the rest are the best).
+    fn rank(
+        &self,
+        searcher: &tantivy::Searcher,
+        plan: &Plan,
+        query: &dyn TantivyQuery,
+        limit: usize,
+    ) -> Result<Vec<(f32, DocAddress)>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let top = TopDocs::with_limit(limit).order_by_score();
+        let mut ranked = searcher
+            .search(query, &top)
+            .map_err(Error::tantivy(&self.dir))?;
+        if let Some(threshold) = plan.threshold {
+            ranked.retain(|(score, _)| *score >= threshold);
+        }
+        Ok(ranked)
+    }
+
+    fn hit(&self, rank: usize, score: f32, stored: StoredPassage, clauses: &[Clause]) -> Hit {
+        let matches = highlight::find(&stored.text, clauses, &self.analyzer);
+        let expanded = clauses.iter().any(|c| !c.alternatives.is_empty());
+        Hit {
+            rank,
+            score,
+            doc: stored.doc,
+            passage: stored.passage as u32,
+            lang: stored.lang.parse().unwrap_or(Lang::En),
+            line: stored.line as u32,
+            text: stored.text,
+            highlights: matches.ranges.iter().map(|r| (r.start, r.end)).collect(),
+            explain: None,
+            parallel: None,
+            via: expanded.then_some(matches.via),
+        }
+    }
+}
+
+/// Where an expansion (a translation, a pinyin reading) occurs, as a tantivy query: what
+/// query expansion counts in the index.
+pub(crate) fn presence(fields: &Fields, form: &Clause) -> Box<dyn TantivyQuery> {
+    plan::expansion_presence(form).build(fields)
+}

@@ -1,0 +1,568 @@
+//! The plan of a search: what each clause contributes, as one tree that both builds the
+//! tantivy query and renders the explanation, so `explain` shows what runs.
+//!
+//! **Keywords** (the default): every unit of every optional clause (see [`crate::query`]),
+//! and every optional clause as a whole, adds [`TIER`] to the score of a passage where it is
+//! present, on top of its BM25 score; the clause's bag of words and bigrams adds BM25 only.
+//! One pass over the postings ranks passages with more units present first, the whole clause
+//! in order above its units apart, and BM25 within a count. A passage must have at least one
+//! unit present ([`Plan::threshold`]): a passage that shares only a bigram across two of
+//! the query's words, or only single characters, is no hit. Required clauses (`+`, `--all`)
+//! must have each of their units present, excluded ones (`-`) must not be present as typed.
+//!
+//! **Questions** ([`Query::is_question`]) rank by score alone: a passage is a hit when it
+//! holds any word or bigram of an optional clause (a character of the question inside a
+//! longer word of the passage only scores), and scores
+//! its presences and its bag, the bag's words and bigrams counting
+//! [`QUESTION_BAG_WEIGHT`] times. So a number typed apart from the sentence cannot outrank
+//! what the sentence is about, and a sentence never present as a whole still finds its
+//! answer.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur as TantivyOccur, PhraseQuery,
+    Query as TantivyQuery, TermQuery,
+};
+use tantivy::schema::IndexRecordOption;
+
+use super::tier::TierQuery;
+use super::SearchOptions;
+use crate::index::Fields;
+use crate::query::{Clause, Occur, Query, Unit};
+
+/// Score added by each present unit or whole clause of a keyword query. BM25 sums stay far
+/// below it, so the count of present units decides the order; a power of two keeps the sum
+/// exact in `f32`.
+pub const TIER: f32 = 4096.0;
+/// Weight of a clause's presence (its phrase over words or over bigrams) in the score.
+pub const PRESENCE_WEIGHT: f32 = 1.0;
+/// Weight of each word of a clause's bag.
+pub const WORD_WEIGHT: f32 = 1.0;
+/// Weight of each bigram of a clause's bag.
+pub const BIGRAM_WEIGHT: f32 = 0.5;
+/// Weight of each single Han character of a clause's bag.
+pub const UNIGRAM_WEIGHT: f32 = 0.4;
+/// Weight of each word of a clause's bag found in the document's title.
+pub const TITLE_WEIGHT: f32 = 1.0;
+/// How many times a question's bag counts: it both admits a passage and scores it (measured
+/// on CMRC2018 and XQuAD; see `docs/ranking.md`).
+pub const QUESTION_BAG_WEIGHT: f32 = 2.0;
+
+/// An indexed field, by role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Text,
+    Grams,
+    Chars,
+    Title,
+    Lang,
+    Doc,
+}
+
+impl Field {
+    fn name(self) -> &'static str {
+        match self {
+            Field::Text => "text",
+            Field::Grams => "grams",
+            Field::Chars => "chars",
+            Field::Title => "title",
+            Field::Lang => "lang",
+            Field::Doc => "doc",
+        }
+    }
+
+    fn of(self, fields: &Fields) -> tantivy::schema::Field {
+        match self {
+            Field::Text => fields.text,
+            Field::Grams => fields.grams,
+            Field::Chars => fields.chars,
+            Field::Title => fields.title,
+            Field::Lang => fields.lang,
+            Field::Doc => fields.doc,
+        }
+    }
+}
+
+/// A node of the plan's query tree.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// One term, scored by BM25 times `weight` (exact match, unscored, for `lang` and `doc`).
+    Term {
+        field: Field,
+        text: String,
+        weight: f32,
+    },
+    /// Terms at their relative positions (a phrase), or one term.
+    Sequence {
+        field: Field,
+        terms: Vec<(usize, String)>,
+    },
+    /// Any of these; the scores of those that match add up.
+    Any(Vec<Node>),
+    /// All of these; their scores add up.
+    All(Vec<Node>),
+    /// The node's score times a weight.
+    Boost(f32, Box<Node>),
+    /// The node's score plus a constant where it matches.
+    Tier(f32, Box<Node>),
+    /// Matches like the node, adds nothing to the score.
+    Filter(Box<Node>),
+}
+
+impl Node {
+    fn term(field: Field, text: &str, weight: f32) -> Node {
+        Node::Term {
+            field,
+            text: text.to_owned(),
+            weight,
+        }
+    }
+
+    /// `Any` of `nodes`, or the one node.
+    fn any(mut nodes: Vec<Node>) -> Node {
+        match nodes.len() {
+            1 => nodes.remove(0),
+            _ => Node::Any(nodes),
+        }
+    }
+
+    /// The tantivy query of this node.
+    pub fn build(&self, fields: &Fields) -> Box<dyn TantivyQuery> {
+        let term =
+            |field: Field, text: &str| tantivy::Term::from_field_text(field.of(fields), text);
+        let boolean = |nodes: &[Node], occur: TantivyOccur| -> Box<dyn TantivyQuery> {
+            Box::new(BooleanQuery::new(
+                nodes.iter().map(|n| (occur, n.build(fields))).collect(),
+            ))
+        };
+        match self {
+            Node::Term {
+                field: field @ (Field::Lang | Field::Doc),
+                text,
+                ..
+            } => Box::new(TermQuery::new(term(*field, text), IndexRecordOption::Basic)),
+            Node::Term {
+                field,
+                text,
+                weight,
+            } => {
+                let query = TermQuery::new(term(*field, text), IndexRecordOption::WithFreqs);
+                match *weight == 1.0 {
+                    true => Box::new(query),
+                    false => Box::new(BoostQuery::new(Box::new(query), *weight)),
+                }
+            }
+            Node::Sequence { field, terms } => match terms.as_slice() {
+                [(_, only)] => Box::new(TermQuery::new(
+                    term(*field, only),
+                    IndexRecordOption::WithFreqs,
+                )),
+                terms => Box::new(PhraseQuery::new_with_offset(
+                    terms.iter().map(|(o, t)| (*o, term(*field, t))).collect(),
+                )),
+            },
+            Node::Any(nodes) => boolean(nodes, TantivyOccur::Should),
+            Node::All(nodes) => boolean(nodes, TantivyOccur::Must),
+            Node::Boost(weight, node) => Box::new(BoostQuery::new(node.build(fields), *weight)),
+            Node::Tier(bonus, node) => Box::new(TierQuery::new(node.build(fields), *bonus)),
+            Node::Filter(node) => Box::new(ConstScoreQuery::new(node.build(fields), 0.0)),
+        }
+    }
+}
+
+impl fmt::Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let join = |f: &mut fmt::Formatter, nodes: &[Node], by: &str| -> fmt::Result {
+            write!(f, "(")?;
+            for (i, node) in nodes.iter().enumerate() {
+                if i > 0 {
+                    write!(f, " {by} ")?;
+                }
+                write!(f, "{node}")?;
+            }
+            write!(f, ")")
+        };
+        match self {
+            Node::Term {
+                field,
+                text,
+                weight,
+            } => match *weight == 1.0 || matches!(field, Field::Lang | Field::Doc) {
+                true => write!(f, "{}:{text}", field.name()),
+                false => write!(f, "{}:{text} ×{weight}", field.name()),
+            },
+            Node::Sequence { field, terms } => match terms.as_slice() {
+                [(_, only)] => write!(f, "{}:{only}", field.name()),
+                terms => {
+                    let terms: Vec<String> =
+                        terms.iter().map(|(p, t)| format!("{t}@{p}")).collect();
+                    write!(f, "{}:\"{}\"", field.name(), terms.join(" "))
+                }
+            },
+            Node::Any(nodes) => join(f, nodes, "OR"),
+            Node::All(nodes) => join(f, nodes, "AND"),
+            Node::Boost(weight, node) => write!(f, "{node} ×{weight}"),
+            Node::Tier(bonus, node) => write!(f, "{node} +{bonus}"),
+            Node::Filter(node) => write!(f, "{node} (no score)"),
+        }
+    }
+}
+
+/// How a part takes part in the search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Must match; scores.
+    Required,
+    /// Scores where it matches; with no required part, at least one must match.
+    Optional,
+    /// Must not match.
+    Excluded,
+}
+
+/// One part of a plan, and what it stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    /// 0-based clause it comes from; `None` for filters and the question gate.
+    pub clause: Option<usize>,
+    /// What it is: `whole`, `unit 上合`, `bag`, `gate`, `filter`, ...
+    pub label: String,
+    pub role: Role,
+    pub node: Node,
+}
+
+/// The search a query becomes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub parts: Vec<Part>,
+    /// Whether the query ranks as keywords (present units first) or as a question.
+    pub keywords: bool,
+    /// Hits score at least this: one present unit, for keywords without a required clause.
+    pub threshold: Option<f32>,
+}
+
+impl Plan {
+    pub fn new(query: &Query, options: &SearchOptions) -> Plan {
+        let keywords = !query.is_question();
+        let mut plan = Plan {
+            parts: Vec::new(),
+            keywords,
+            threshold: None,
+        };
+        let mut gate = Vec::new();
+        let required = query.clauses.iter().any(|c| c.occur == Occur::Must);
+        for (i, clause) in query.clauses.iter().enumerate() {
+            let mut add = |label: String, role: Role, node: Node| {
+                if node == Node::Any(Vec::new()) {
+                    return;
+                }
+                plan.parts.push(Part {
+                    clause: Some(i),
+                    label,
+                    role,
+                    node,
+                })
+            };
+            match clause.occur {
+                Occur::MustNot => add("present".into(), Role::Excluded, presence(clause)),
+                Occur::Must => {
+                    let node = match clause.units.is_empty() {
+                        true => presence(clause),
+                        false => {
+                            let each = Node::All(clause.units.iter().map(unit).collect());
+                            let others = clause.alternatives.iter().map(expansion_presence);
+                            Node::any(std::iter::once(each).chain(others).collect())
+                        }
+                    };
+                    add("present".into(), Role::Required, node);
+                    if !clause.units.is_empty() && keywords {
+                        let whole = Node::Tier(TIER, Box::new(presence(clause)));
+                        add("whole".into(), Role::Optional, whole);
+                    }
+                    add("bag".into(), Role::Optional, bag(clause, Bag::All, 1.0));
+                }
+                Occur::Should if keywords => {
+                    let mut bag = bag(clause, Bag::Words, 1.0);
+                    for u in &clause.units {
+                        let node = Node::Tier(TIER, Box::new(absorb(unit(u), &mut bag)));
+                        add(format!("unit {}", u.text), Role::Optional, node);
+                    }
+                    let whole = absorb(presence(clause), &mut bag);
+                    add(
+                        "whole".into(),
+                        Role::Optional,
+                        Node::Tier(TIER, Box::new(whole)),
+                    );
+                    add("bag".into(), Role::Optional, bag);
+                }
+                Occur::Should => {
+                    add("present".into(), Role::Optional, presence(clause));
+                    match required {
+                        true => add("bag".into(), Role::Optional, bag(clause, Bag::All, 1.0)),
+                        false => {
+                            gate.push(bag(clause, Bag::Admitting, QUESTION_BAG_WEIGHT));
+                            let chars = bag(clause, Bag::Chars, QUESTION_BAG_WEIGHT);
+                            add("bag, characters".into(), Role::Optional, chars);
+                        }
+                    }
+                }
+            }
+        }
+        if !gate.is_empty() {
+            plan.parts.push(Part {
+                clause: None,
+                label: "gate: any word or bigram, bags".into(),
+                role: Role::Required,
+                node: Node::any(gate),
+            });
+        }
+        if keywords && !required {
+            plan.threshold = Some(TIER);
+        }
+        for lang in [options.lang, query.lang].into_iter().flatten() {
+            plan.parts.push(Part {
+                clause: None,
+                label: "filter".into(),
+                role: Role::Required,
+                node: Node::Filter(Box::new(Node::term(Field::Lang, lang.as_str(), 1.0))),
+            });
+        }
+        if !query.docs.is_empty() {
+            let docs = query.docs.iter().map(|id| Node::term(Field::Doc, id, 1.0));
+            plan.parts.push(Part {
+                clause: None,
+                label: "filter".into(),
+                role: Role::Required,
+                node: Node::Filter(Box::new(Node::any(docs.collect()))),
+            });
+        }
+        plan
+    }
+
+    /// The tantivy query of the whole plan. Without a required part, the optional parts go
+    /// under one required union, so that filters alone never make a hit.
+    pub fn query(&self, fields: &Fields) -> Box<dyn TantivyQuery> {
+        let mut clauses: Vec<(TantivyOccur, Box<dyn TantivyQuery>)> = Vec::new();
+        let required = self
+            .parts
+            .iter()
+            .any(|p| p.role == Role::Required && !matches!(p.node, Node::Filter(_)));
+        let mut optional = Vec::new();
+        for part in &self.parts {
+            let query = part.node.build(fields);
+            match part.role {
+                Role::Required => clauses.push((TantivyOccur::Must, query)),
+                Role::Excluded => clauses.push((TantivyOccur::MustNot, query)),
+                Role::Optional if required => clauses.push((TantivyOccur::Should, query)),
+                Role::Optional => optional.push((TantivyOccur::Should, query)),
+            }
+        }
+        if !optional.is_empty() {
+            clauses.push((TantivyOccur::Must, Box::new(BooleanQuery::new(optional))));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// One line a part, and how passages are ranked: the `tree` of `explain`.
+    pub fn lines(&self, query: &Query) -> Vec<String> {
+        let mut lines = Vec::new();
+        for part in &self.parts {
+            let role = match part.role {
+                Role::Required => "must",
+                Role::Optional => "should",
+                Role::Excluded => "must_not",
+            };
+            let label = match part.clause {
+                Some(i) => format!("clause {} {:?} [{role}]", i + 1, query.clauses[i].source),
+                None => format!("[{role}]"),
+            };
+            lines.push(format!("{label} {}: {}", part.label, part.node));
+        }
+        lines.push(match (self.keywords, self.threshold) {
+            (true, Some(tier)) => format!(
+                "rank: by score in one pass; each present unit or whole clause adds {tier}, \
+                 so passages with more of the query rank first; hits have at least one"
+            ),
+            (true, None) => format!(
+                "rank: passages with every required clause, by score in one pass; each present \
+                 unit or whole optional clause adds {TIER}"
+            ),
+            (false, _) => "rank: by score alone (a question): presences and bags add up".into(),
+        });
+        lines
+    }
+}
+
+/// Where a unit is present: as a word or words, or, for Han text, as its characters in order
+/// (a single character wherever it occurs).
+fn unit(unit: &Unit) -> Node {
+    if !unit.han {
+        return Node::Sequence {
+            field: Field::Text,
+            terms: unit.terms.clone(),
+        };
+    }
+    if unit.bigrams.is_empty() {
+        return Node::term(Field::Chars, &unit.text, PRESENCE_WEIGHT);
+    }
+    let words = Node::Sequence {
+        field: Field::Text,
+        terms: unit.terms.clone(),
+    };
+    let grams = Node::Sequence {
+        field: Field::Grams,
+        terms: unit.bigrams.clone(),
+    };
+    Node::Boost(PRESENCE_WEIGHT, Box::new(Node::Any(vec![words, grams])))
+}
+
+/// Where one form of a clause is present as a whole: its words in order, or for Han text its
+/// bigrams in order. A typed single Han character is present wherever it occurs (`灯` in
+/// `大灯`); an expansion's (a translation, a pinyin reading) only as a word, since it stands
+/// for a word.
+fn form_presence(form: &Clause, typed: bool) -> Node {
+    if typed && form.is_single_char() {
+        return Node::term(Field::Chars, &form.terms[0].1, PRESENCE_WEIGHT);
+    }
+    let mut ways = vec![Node::Sequence {
+        field: Field::Text,
+        terms: form.terms.clone(),
+    }];
+    if form.han_only && !form.bigrams.is_empty() {
+        ways.push(Node::Sequence {
+            field: Field::Grams,
+            terms: form.bigrams.clone(),
+        });
+    }
+    Node::Boost(PRESENCE_WEIGHT, Box::new(Node::any(ways)))
+}
+
+/// Where a clause is present as a whole, as typed or in any of its expansions.
+pub(crate) fn presence(clause: &Clause) -> Node {
+    let expansions = clause.alternatives.iter().map(|a| form_presence(a, false));
+    Node::any(
+        std::iter::once(form_presence(clause, true))
+            .chain(expansions)
+            .collect(),
+    )
+}
+
+/// Where an expansion of a clause occurs as a word: what query expansion counts.
+pub(crate) fn expansion_presence(form: &Clause) -> Node {
+    form_presence(form, false)
+}
+
+/// `presence` with the terms of `bag` that it scores already taken into it: a presence
+/// that is one term, or any of single terms, and a bag term on the same field and text
+/// score the same BM25, so one scorer with the summed weight gives the same score for half
+/// the postings work.
+fn absorb(presence: Node, bag: &mut Node) -> Node {
+    let Node::Any(terms) = bag else {
+        return presence;
+    };
+    let (weight, leaves) = match presence {
+        Node::Boost(weight, inner) => match *inner {
+            Node::Any(leaves) => (weight, leaves),
+            leaf => (weight, vec![leaf]),
+        },
+        leaf => (1.0, vec![leaf]),
+    };
+    let single = |leaf: &Node| match leaf {
+        Node::Sequence { field, terms } if terms.len() == 1 => Some((*field, terms[0].1.clone())),
+        Node::Term {
+            field,
+            text,
+            weight: w,
+        } if *w == 1.0 => Some((*field, text.clone())),
+        _ => None,
+    };
+    if leaves.iter().any(|leaf| single(leaf).is_none()) {
+        let rebuilt = match leaves.len() {
+            1 => leaves.into_iter().next().expect("one leaf"),
+            _ => Node::Any(leaves),
+        };
+        return Node::Boost(weight, Box::new(rebuilt));
+    }
+    let merged = leaves
+        .into_iter()
+        .filter_map(|leaf| single(&leaf))
+        .map(|(field, text)| {
+            let mut total = weight;
+            terms.retain(|t| match t {
+                Node::Term {
+                    field: f,
+                    text: x,
+                    weight: w,
+                } if *f == field && *x == text => {
+                    total += w;
+                    false
+                }
+                _ => true,
+            });
+            Node::Term {
+                field,
+                text,
+                weight: total,
+            }
+        })
+        .collect();
+    Node::any(merged)
+}
+
+/// Which terms of a clause's bag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bag {
+    /// Words, bigrams, characters and title words.
+    All,
+    /// Words of two or more characters and English words, bigrams and title words, and the
+    /// character of a one-character clause: what keyword ranking scores besides presence.
+    Words,
+    /// What admits a passage to a question's hits: its words, single-character words
+    /// included (`蓍的别名是什么？` must find the passage on `蓍`), bigrams, title words and
+    /// the characters of its expansions; a typed character inside a longer word of the
+    /// passage does not.
+    Admitting,
+    /// What a question scores besides [`Bag::Admitting`]: the rest of its characters.
+    Chars,
+}
+
+/// Each distinct term of a clause and its alternatives that `which` takes, scored by BM25
+/// times its weight and `scale`.
+fn bag(clause: &Clause, which: Bag, scale: f32) -> Node {
+    let single = |t: &str| t.chars().nth(1).is_none() && t.chars().all(crate::cleanup::is_han);
+    let one_char = clause.is_single_char();
+    // Characters of an expansion admit a question's passage: a translation stands for the
+    // word it glosses, which a passage may hold inside a longer word (奖 in 奖项).
+    let expanded: HashSet<&str> = clause
+        .alternatives
+        .iter()
+        .flat_map(|a| &a.unigrams)
+        .map(|(_, t)| t.as_str())
+        .collect();
+    let mut seen = HashSet::new();
+    let mut nodes = Vec::new();
+    type Part = fn(&Clause) -> &Vec<(usize, String)>;
+    let (words, bigrams, chars): (Part, Part, Part) =
+        (|c| &c.terms, |c| &c.bigrams, |c| &c.unigrams);
+    for (field, part, weight) in [
+        (Field::Text, words, WORD_WEIGHT),
+        (Field::Grams, bigrams, BIGRAM_WEIGHT),
+        (Field::Chars, chars, UNIGRAM_WEIGHT),
+        (Field::Title, words, TITLE_WEIGHT),
+    ] {
+        for (_, text) in clause.forms().flat_map(part) {
+            let admits = field != Field::Chars || one_char || expanded.contains(text.as_str());
+            let wanted = match which {
+                Bag::All => true,
+                Bag::Words => !(field == Field::Chars || single(text)) || one_char,
+                Bag::Admitting => admits,
+                Bag::Chars => !admits,
+            };
+            if wanted && seen.insert((field, text.as_str())) {
+                nodes.push(Node::term(field, text, weight * scale));
+            }
+        }
+    }
+    Node::Any(nodes)
+}
