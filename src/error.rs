@@ -78,6 +78,18 @@ pub enum Error {
 }
 
 impl Error {
+    /// A file's bytes that are not text, as the error naming the file.
+    pub(crate) fn not_utf8(
+        path: &std::path::Path,
+    ) -> impl FnOnce(crate::text::Undecodable) -> Error {
+        let path = path.to_path_buf();
+        move |at| Error::NotUtf8 {
+            path,
+            line: at.line,
+            offset: at.offset,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { path, source }

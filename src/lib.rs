@@ -7,9 +7,11 @@
 //! script, carry pinyin artifacts from bad conversions (`倡導(dǎo)`), and mix languages. The
 //! pipeline, one module a stage:
 //!
-//! [`corpus`] load → [`cleanup`] with an offset map → [`passage`]s → [`analysis`] (fold,
-//! segment, stem) → [`index`] + manifest → [`query`] (parse, analyse) → [`search`] (rank) →
-//! [`highlight`] on the original text.
+//! [`text`] (decode; [`cleanup`](text::cleanup) with an offset map) → [`corpus`] (files,
+//! formats, [`passage`](corpus::passage)s) → [`analysis`] (fold, segment, stem) → [`index`]
+//! (schema, tokenizers, generations, the writer) → [`query`] (clauses and their units;
+//! pinyin and cross-lingual expansion) → [`search`] (the [`Plan`](search::Plan) that runs
+//! and explains, ranking, [`highlight`](search::highlight)s on the original text).
 //!
 //! ```
 //! use declsearch::{Index, SearchOptions};
@@ -28,26 +30,18 @@
 //! ```
 
 pub mod analysis;
-pub mod cleanup;
 pub mod corpus;
-pub mod counterpart;
-pub mod cross;
 mod error;
-pub mod eval;
-pub mod expand;
-pub mod explain;
-pub mod highlight;
 pub mod index;
 mod parallel;
-pub mod passage;
-pub mod pinyin;
 pub mod query;
 pub mod search;
+pub mod text;
 
 pub use analysis::{Analyzer, UserDict};
-pub use counterpart::Counterpart;
 pub use error::{Error, Result};
 pub use index::{Index, Manifest, Observer, UpdateOptions, UpdateReport};
-pub use passage::Lang;
 pub use query::Query;
+pub use search::counterpart::Counterpart;
 pub use search::{Hit, SearchOptions};
+pub use text::Lang;

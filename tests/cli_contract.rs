@@ -243,3 +243,24 @@ fn index_command_rebuilds_into_a_new_generation_and_reports() {
     let (hits, _) = ws.search("友城合作", &[]);
     assert_eq!(hits[0].doc, "second");
 }
+
+/// The query syntax has one source, `declsearch::query::SYNTAX`: the search help prints it
+/// and the README's table holds every row of it.
+#[test]
+fn query_syntax_help_and_readme_share_one_source() {
+    let ws = Workspace::empty();
+    let help = ws.run(&["search", "--help"]);
+    assert_eq!(help.code, 0, "{}", help.stderr);
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    for (item, meaning) in declsearch::query::SYNTAX {
+        let line = help
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(item))
+            .unwrap_or_else(|| panic!("search --help lacks {item:?}"));
+        assert!(line.ends_with(meaning), "help: {line:?}");
+        let row = format!("| `{item}` | {meaning} |");
+        assert!(readme.contains(&row), "README lacks the row {row}");
+    }
+}

@@ -115,7 +115,7 @@ fn junk_queries_are_errors_or_no_hits_and_the_index_survives() {
 /// indexes (in bounded memory; see the README), and hits show readable passages.
 #[test]
 fn a_50_mb_single_line_file_indexes_as_bounded_passages() {
-    use declsearch::passage::MAX_PASSAGE_BYTES;
+    use declsearch::corpus::passage::MAX_PASSAGE_BYTES;
 
     let ws = Workspace::with_declaration();
     let line = std::fs::read_to_string(crate::common::shipped_declaration())

@@ -2,7 +2,7 @@
 //! (`../shared/data/udhr`), and no invented pairs on the seed.
 
 use crate::common::{shared_dir, Workspace};
-use declsearch::counterpart::key_of;
+use declsearch::search::counterpart::key_of;
 use declsearch::Hit;
 
 /// Words that together occur in every Chinese passage of the UDHR.

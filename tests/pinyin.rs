@@ -65,7 +65,7 @@ fn explain_shows_the_forms_and_nothing_floods() {
         .collect();
     let text = std::fs::read_to_string(crate::common::shipped_declaration()).unwrap();
     let folded = declsearch::analysis::fold::to_simplified(&text);
-    assert!(!forms.is_empty() && forms.len() <= declsearch::pinyin::MAX_EXPANSIONS);
+    assert!(!forms.is_empty() && forms.len() <= declsearch::query::pinyin::MAX_EXPANSIONS);
     for form in forms {
         assert!(folded.contains(form), "{form} is not in the declaration");
     }

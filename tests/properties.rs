@@ -2,9 +2,10 @@
 //! character boundaries inside the original, in order, highlights that are valid ranges, and
 //! no panic anywhere.
 
-use declsearch::analysis::{Analyzer, DeclTokenizer, Mode, Term};
-use declsearch::cleanup::clean;
-use declsearch::highlight;
+use declsearch::analysis::{Analyzer, Mode, Term};
+use declsearch::index::DeclTokenizer;
+use declsearch::search::highlight;
+use declsearch::text::cleanup::clean;
 use declsearch::Query;
 use proptest::prelude::*;
 use tantivy::tokenizer::{TokenStream, Tokenizer};

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::common::{shared_dir, Workspace};
-use declsearch::passage::split_passages;
+use declsearch::corpus::passage::split_passages;
 
 #[test]
 fn either_script_finds_exactly_the_udhr_passages_holding_the_word() {
@@ -66,7 +66,7 @@ fn either_script_finds_exactly_the_udhr_passages_holding_the_word() {
 #[test]
 fn restricted_dictionaries_segment_exactly_like_the_full_one() {
     use declsearch::analysis::{fold::to_simplified, lexicon::lexicon};
-    use declsearch::cleanup::{clean, is_han};
+    use declsearch::text::cleanup::{clean, is_han};
 
     let Some(shared) = shared_dir() else { return };
     let full = jieba_rs::Jieba::new();

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use declsearch::analysis::fold::to_simplified;
-use declsearch::cleanup::{clean, is_han};
-use declsearch::{highlight, Index, Query, SearchOptions};
+use declsearch::search::highlight;
+use declsearch::text::cleanup::{clean, is_han};
+use declsearch::{Index, Query, SearchOptions};
 use proptest::prelude::*;
 
 use crate::common::{highlighted, shared_dir, Workspace};

@@ -3,7 +3,8 @@
 //! terms, whatever order the fields are analysed in.
 #![no_main]
 
-use declsearch::analysis::{Analyzer, DeclTokenizer, Mode, Term};
+use declsearch::analysis::{Analyzer, Mode, Term};
+use declsearch::index::DeclTokenizer;
 use libfuzzer_sys::fuzz_target;
 use tantivy::tokenizer::{TokenStream, Tokenizer};
 

@@ -3,7 +3,8 @@
 //! Input: the query, a newline, the text.
 #![no_main]
 
-use declsearch::{highlight, Analyzer, Query};
+use declsearch::search::highlight;
+use declsearch::{Analyzer, Query};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &str| {

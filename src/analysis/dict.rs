@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_128;
 
 use super::fold::to_simplified;
-use crate::cleanup::{clean, is_han};
 use crate::error::{Error, Result};
+use crate::text::cleanup::{clean, is_han};
 
 /// One word of a user dictionary, folded to simplified.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -34,7 +34,7 @@ impl UserDict {
     /// Read and check a dictionary file; errors name the file and line.
     pub fn read(path: &Path) -> Result<UserDict> {
         let bytes = std::fs::read(path).map_err(Error::io(path))?;
-        let text = crate::corpus::decode(path, bytes)?;
+        let text = crate::text::decode(bytes).map_err(Error::not_utf8(path))?;
         Self::parse(&text).map_err(|(line, reason)| Error::Dictionary {
             path: path.to_path_buf(),
             line,

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use ferrous_opencc::{config::BuiltinConfig, OpenCC};
 
-use crate::cleanup::is_han;
+use crate::text::cleanup::is_han;
 
 fn converter() -> &'static OpenCC {
     static T2S: OnceLock<OpenCC> = OnceLock::new();

@@ -1,7 +1,7 @@
 //! Analysis: cleaned text to index terms with positions and original offsets.
 //!
 //! The same code analyses documents and queries, so the two always agree:
-//! 1. [`cleanup`](crate::cleanup) removes pinyin artifacts and folds width (NFKC), keeping
+//! 1. [`cleanup`](crate::text::cleanup) removes pinyin artifacts and folds width (NFKC), keeping
 //!    each character's original byte range;
 //! 2. the cleaned text splits into runs: Han characters, letters and digits, and the rest
 //!    (whitespace, punctuation), which yields no token;
@@ -20,17 +20,13 @@ pub mod english;
 pub mod fold;
 pub mod lexicon;
 pub mod segment;
-mod tokenizer;
 
 use std::ops::Range;
 
 pub use dict::{UserDict, UserWord};
 pub use segment::Segmenter;
-pub use tokenizer::{
-    register_tokenizers, DeclTokenizer, CHAR_TOKENIZER, GRAM_TOKENIZER, INDEX_TOKENIZER,
-};
 
-use crate::cleanup::{clean, for_each_clean_char, is_han, CleanText};
+use crate::text::cleanup::{clean, is_han, CleanText};
 use unicode_normalization::char::is_combining_mark;
 
 /// Whether jieba's search-mode sub-words are indexed beside words. Off: the character-gram
@@ -188,14 +184,26 @@ impl Analyzer {
     /// The English (Latin-script) words of `original` with the positions and ranges the full
     /// analysis gives them, without segmenting its Han text: what a highlight of English
     /// words needs.
-    pub fn latin_words(&self, original: &str, cleaned: Option<&CleanText>) -> Vec<Term> {
-        let mut words = LatinOnly(Vec::new());
+    ///
+    /// Only words that could give a term starting with one of `firsts` are analysed (an
+    /// English stem keeps its word's first letter, lowercased), so a passage costs a scan, not
+    /// a stemming of every word; the others still take their positions.
+    pub fn latin_words(
+        &self,
+        original: &str,
+        cleaned: Option<&CleanText>,
+        firsts: &[char],
+    ) -> Vec<Term> {
+        let mut words = LatinOnly {
+            terms: Vec::new(),
+            firsts,
+        };
         match cleaned {
             _ if original.is_ascii() => walk_ascii(original, &mut words),
             Some(cleaned) => self.walk_cleaned(cleaned, &mut words, &mut Discard),
             None => self.walk_cleaned(&clean(original), &mut words, &mut Discard),
         }
-        words.0
+        words.terms
     }
 
     /// [`Analyzer::walk`] of any text, once cleaned.
@@ -248,7 +256,7 @@ impl Analyzer {
                     position += j - i;
                 }
                 Class::Word => {
-                    if words.wants_terms() {
+                    if words.wants_terms() && words.wants_word(run) {
                         english::with_word_term(run, |text| {
                             words.term(text, position, cleaned.origin_of(i..j))
                         });
@@ -279,7 +287,9 @@ fn walk_ascii(text: &str, words: &mut impl TermSink) {
         while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
             i += 1;
         }
-        english::with_word_term(&text[start..i], |term| words.term(term, position, start..i));
+        if words.wants_word(&text[start..i]) {
+            english::with_word_term(&text[start..i], |term| words.term(term, position, start..i));
+        }
         position += 1;
     }
 }
@@ -303,18 +313,35 @@ pub(crate) trait TermSink {
     fn wants_han_words(&self) -> bool {
         true
     }
+
+    /// Whether this sink wants the term of the letter run `word` (else it is skipped, its
+    /// position still counted).
+    fn wants_word(&self, _word: &str) -> bool {
+        true
+    }
 }
 
-/// A word sink that takes only English words: Han text is not segmented.
-struct LatinOnly(Vec<Term>);
+/// A word sink that takes only English words starting with one of `firsts`: Han text is not
+/// segmented, other words are not stemmed.
+struct LatinOnly<'a> {
+    terms: Vec<Term>,
+    firsts: &'a [char],
+}
 
-impl TermSink for LatinOnly {
+impl TermSink for LatinOnly<'_> {
     fn term(&mut self, text: &str, position: usize, range: Range<usize>) {
-        self.0.term(text, position, range);
+        self.terms.term(text, position, range);
     }
 
     fn wants_han_words(&self) -> bool {
         false
+    }
+
+    fn wants_word(&self, word: &str) -> bool {
+        match word.chars().next() {
+            Some(c) if c.is_ascii() => self.firsts.contains(&c.to_ascii_lowercase()),
+            _ => true,
+        }
     }
 }
 
@@ -360,25 +387,6 @@ impl TermSink for Discard {
 
     fn wants_terms(&self) -> bool {
         false
-    }
-}
-
-/// Share of Han characters among the letters of `text` (after cleanup, so pinyin artifacts
-/// do not count as Latin).
-pub fn han_share(text: &str) -> f64 {
-    let (mut han, mut letters) = (0usize, 0usize);
-    for_each_clean_char(text, |c, _| {
-        if is_han(c) {
-            han += 1;
-            letters += 1;
-        } else if c.is_alphabetic() {
-            letters += 1;
-        }
-    });
-    if letters == 0 {
-        0.0
-    } else {
-        han as f64 / letters as f64
     }
 }
 
@@ -520,11 +528,5 @@ mod tests {
         let terms = analyzer.analyze("推動上合組織發展", Mode::Query);
         assert_eq!(texts(&terms), ["推动", "上合组织", "发展"]);
         assert_ne!(analyzer.fingerprint(), Analyzer::default().fingerprint());
-    }
-
-    #[test]
-    fn language_share_ignores_pinyin_artifacts() {
-        assert!(han_share("倡導(dǎo)文明對話") > 0.99);
-        assert!(han_share("Representatives from SCO member states") < 0.01);
     }
 }

@@ -6,7 +6,7 @@
 //! collapsed (kept inside `pre`). Each block element (`p`, `h1`-`h6`, `li`, `td`, `div`, ...)
 //! starts a new passage; `br` breaks a line inside one.
 
-use crate::passage::{Lang, Passage};
+use crate::corpus::passage::{Lang, Passage};
 
 const BLOCKS: &[&str] = &[
     "address",

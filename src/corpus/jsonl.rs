@@ -50,7 +50,7 @@ pub fn documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::passage::Lang;
+    use crate::text::Lang;
 
     #[test]
     fn records_become_documents() {

@@ -4,7 +4,7 @@
 //! spans, quotes, list markers, table pipes, HTML tags). Paragraphs are separated by blank
 //! lines; a heading always starts a new passage and is kept with the paragraph under it.
 
-use crate::passage::{Lang, Passage};
+use crate::corpus::passage::{Lang, Passage};
 
 pub fn passages(text: &str) -> Vec<Passage> {
     let mut passages = Vec::new();

@@ -17,6 +17,7 @@
 mod html;
 mod jsonl;
 mod markdown;
+pub mod passage;
 mod tsv;
 
 use std::path::{Path, PathBuf};
@@ -24,7 +25,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::error::{Error, Result};
-use crate::passage::{bound_length, split_passages_in, Lang, Passage};
+use passage::{bound_length, split_passages_in, Lang, Passage};
 
 /// A document: what a search hit names, with its passages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,7 +167,7 @@ fn unsupported(path: &Path) -> Skipped {
 impl CorpusFile {
     /// The documents of this file, from its bytes.
     pub fn documents(&self, bytes: Vec<u8>) -> Result<Vec<Document>> {
-        let text = decode(&self.path, bytes)?;
+        let text = crate::text::decode(bytes).map_err(Error::not_utf8(&self.path))?;
         let (stem, tag) = split_name(&self.relative);
         let malformed = |line: usize, reason: String| Error::Malformed {
             path: self.path.clone(),
@@ -240,43 +241,6 @@ pub fn lang_of_tag(tag: &str) -> Option<Lang> {
     }
 }
 
-/// Text from UTF-8 (a byte-order mark dropped), or from UTF-16 when a byte-order mark says
-/// so; otherwise an error naming the line of the first bad byte.
-pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<String> {
-    let utf16 = match bytes.get(..2) {
-        Some([0xFF, 0xFE]) => Some(u16::from_le_bytes as fn([u8; 2]) -> u16),
-        Some([0xFE, 0xFF]) => Some(u16::from_be_bytes as fn([u8; 2]) -> u16),
-        _ => None,
-    };
-    if let Some(unit) = utf16 {
-        let units: Vec<u16> = bytes[2..]
-            .chunks(2)
-            .map(|pair| unit([pair[0], *pair.get(1).unwrap_or(&0)]))
-            .collect();
-        return String::from_utf16(&units).map_err(|_| Error::NotUtf8 {
-            path: path.to_path_buf(),
-            line: 1,
-            offset: 0,
-        });
-    }
-    let mut text = String::from_utf8(bytes).map_err(|e| {
-        let offset = e.utf8_error().valid_up_to();
-        let line = 1 + e.as_bytes()[..offset]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        Error::NotUtf8 {
-            path: path.to_path_buf(),
-            line,
-            offset,
-        }
-    })?;
-    if text.starts_with('\u{feff}') {
-        text.drain(..3);
-    }
-    Ok(text)
-}
-
 /// Passages of a record's text, all on the record's line, in the record's language if given.
 fn record_passages(text: &str, line: usize, lang: Option<Lang>) -> Vec<Passage> {
     let mut passages = split_passages_in(text, lang);
@@ -289,27 +253,6 @@ fn record_passages(text: &str, line: usize, lang: Option<Lang>) -> Vec<Passage> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn utf8_with_bom_and_utf16_decode() {
-        let path = Path::new("x.txt");
-        assert_eq!(
-            decode(path, b"\xef\xbb\xbf\xe4\xb8\x8a".to_vec()).unwrap(),
-            "上"
-        );
-        let le: Vec<u8> = [0xFF, 0xFE]
-            .into_iter()
-            .chain("上合\n".encode_utf16().flat_map(u16::to_le_bytes))
-            .collect();
-        assert_eq!(decode(path, le).unwrap(), "上合\n");
-        let be: Vec<u8> = [0xFE, 0xFF]
-            .into_iter()
-            .chain("SCO".encode_utf16().flat_map(u16::to_be_bytes))
-            .collect();
-        assert_eq!(decode(path, be).unwrap(), "SCO");
-        let err = decode(path, b"ok\nbad \xff".to_vec()).unwrap_err();
-        assert!(matches!(err, Error::NotUtf8 { line: 2, .. }), "{err}");
-    }
 
     #[test]
     fn names_give_document_ids_and_language_tags() {

@@ -7,7 +7,7 @@
 //! carry the column name: `3#zh_hant`.
 
 use super::{lang_of_tag, record_passages, Document};
-use crate::passage::Lang;
+use crate::text::Lang;
 
 struct TextColumn {
     index: usize,

@@ -3,17 +3,21 @@
 mod layout;
 mod manifest;
 mod schema;
+mod tokenizer;
 mod update;
 
 use std::path::{Path, PathBuf};
 
 use tantivy::{IndexReader, ReloadPolicy};
 
-use crate::analysis::{register_tokenizers, Analyzer};
+use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
 pub use layout::DirState;
 pub use manifest::{FileEntry, Manifest, FORMAT};
 pub use schema::{Fields, StoredPassage};
+pub use tokenizer::{
+    register_tokenizers, DeclTokenizer, CHAR_TOKENIZER, GRAM_TOKENIZER, INDEX_TOKENIZER,
+};
 pub use update::{Observer, Silent, UpdateOptions, UpdateReport};
 
 /// An opened index, ready to search.
@@ -24,7 +28,9 @@ pub struct Index {
     pub(crate) analyzer: Analyzer,
     manifest: Manifest,
     /// The Han vocabulary by pinyin spelling, read on the first pinyin query.
-    pub(crate) vocabulary: std::sync::OnceLock<crate::pinyin::Vocabulary>,
+    pub(crate) vocabulary: std::sync::OnceLock<crate::query::pinyin::Vocabulary>,
+    /// Whether any passage has a document title (the title field holds terms).
+    pub(crate) has_titles: bool,
 }
 
 impl Index {
@@ -99,6 +105,11 @@ impl Index {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(Error::tantivy(generation))?;
+        let has_titles = reader.searcher().segment_readers().iter().any(|segment| {
+            segment
+                .inverted_index(fields.title)
+                .is_ok_and(|inverted| inverted.terms().num_terms() > 0)
+        });
         Ok(Index {
             dir: dir.to_path_buf(),
             reader,
@@ -106,6 +117,7 @@ impl Index {
             analyzer,
             manifest,
             vocabulary: std::sync::OnceLock::new(),
+            has_titles,
         })
     }
 

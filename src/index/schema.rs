@@ -6,7 +6,7 @@ use tantivy::schema::{
 };
 use tantivy::{doc, TantivyDocument};
 
-use crate::analysis::{CHAR_TOKENIZER, GRAM_TOKENIZER, INDEX_TOKENIZER};
+use super::tokenizer::{CHAR_TOKENIZER, GRAM_TOKENIZER, INDEX_TOKENIZER};
 
 /// The fields of a passage document.
 #[derive(Debug, Clone, Copy)]

@@ -20,10 +20,11 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{IndexWriter, TantivyDocument, Term};
 use xxhash_rust::xxh3::xxh3_128;
 
+use super::register_tokenizers;
 use super::{
     check_compatible, layout, DirState, Fields, FileEntry, Index, Manifest, StoredPassage, FORMAT,
 };
-use crate::analysis::{register_tokenizers, Analyzer, UserDict};
+use crate::analysis::{Analyzer, UserDict};
 use crate::corpus::{self, CorpusFile, Document, Skipped};
 use crate::error::{Error, Result};
 

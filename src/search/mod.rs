@@ -5,6 +5,10 @@
 //! how the passages are ranked, is its [`Plan`] (see [`plan`]): one tree that builds the
 //! tantivy query and the `explain` lines alike, run in a single pass.
 
+pub mod counterpart;
+pub mod eval;
+pub mod explain;
+pub mod highlight;
 pub mod plan;
 mod tier;
 
@@ -16,10 +20,10 @@ use tantivy::query::Query as TantivyQuery;
 use tantivy::{DocAddress, TantivyDocument};
 
 use crate::error::{Error, Result};
-use crate::highlight;
+
 use crate::index::{Fields, Index, StoredPassage};
-use crate::passage::Lang;
 use crate::query::{Clause, Query};
+use crate::text::Lang;
 
 /// How to search.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +39,7 @@ pub struct SearchOptions {
     /// Attach each hit's translation, when the corpus holds one ([`Hit::parallel`]).
     pub parallel: bool,
     /// Expand each word to its translations: English to Chinese and Chinese to English
-    /// ([`crate::cross`]); each hit says which translation matched ([`Hit::via`]).
+    /// ([`crate::query::cross`]); each hit says which translation matched ([`Hit::via`]).
     pub cross: bool,
     /// Read every unquoted word of letters as pinyin too, as if typed `py:word`, joining
     /// neighbours (`jian pin`) where the index holds a form of the joined letters.
@@ -85,7 +89,7 @@ pub struct Hit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explain: Option<serde_json::Value>,
     /// The passage in the other language, with [`SearchOptions::parallel`], when the corpus
-    /// holds a translation (see [`crate::counterpart`]); absent otherwise.
+    /// holds a translation (see [`crate::search::counterpart`]); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallel: Option<crate::Counterpart>,
     /// For a query with expansions (`--cross`, pinyin): each `[typed, form]` through which
@@ -157,6 +161,8 @@ impl Index {
 
     /// The best `limit` passages in rank order with their scores: one pass of the plan's
     /// query, less those under its threshold (they sort last, so the rest are the best).
+    /// Two cheaper runs give the same passages and scores where they apply (see
+    /// [`Plan::term_union`] and [`Plan::everything_present`]).
     fn rank(
         &self,
         searcher: &tantivy::Searcher,
@@ -168,9 +174,25 @@ impl Index {
             return Ok(Vec::new());
         }
         let top = TopDocs::with_limit(limit).order_by_score();
-        let mut ranked = searcher
-            .search(query, &top)
-            .map_err(Error::tantivy(&self.dir))?;
+        let run = |query: &dyn TantivyQuery| -> Result<Vec<(f32, DocAddress)>> {
+            searcher
+                .search(query, &top)
+                .map_err(Error::tantivy(&self.dir))
+        };
+        if let Some(union) = plan.term_union(&self.fields, self.has_titles) {
+            let mut ranked = run(union.as_ref())?;
+            for (score, _) in &mut ranked {
+                *score += TIER;
+            }
+            return Ok(ranked);
+        }
+        if let Some(everything) = plan.everything_present(&self.fields) {
+            let ranked = run(everything.as_ref())?;
+            if ranked.len() == limit {
+                return Ok(ranked);
+            }
+        }
+        let mut ranked = run(query)?;
         if let Some(threshold) = plan.threshold {
             ranked.retain(|(score, _)| *score >= threshold);
         }

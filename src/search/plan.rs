@@ -364,6 +364,78 @@ impl Plan {
         Box::new(BooleanQuery::new(clauses))
     }
 
+    /// The same search as [`Plan::query`] for a plan whose every hit scores one tier: one
+    /// optional part, a union of single terms, and nothing else that could match (a bag of
+    /// title words only, where `titles` says the index has none). Then it is a plain union
+    /// of term queries, which tantivy ranks with block-WAND, skipping most postings; each
+    /// hit's score is that union's plus [`TIER`].
+    pub fn term_union(&self, fields: &Fields, titles: bool) -> Option<Box<dyn TantivyQuery>> {
+        if !self.keywords || self.threshold.is_none() {
+            return None;
+        }
+        let mut tiers = self
+            .parts
+            .iter()
+            .filter(|p| matches!(p.node, Node::Tier(..)));
+        let (Some(only), None) = (tiers.next(), tiers.next()) else {
+            return None;
+        };
+        let others_match_nothing = self.parts.iter().all(|part| match &part.node {
+            Node::Tier(..) => true,
+            Node::Any(nodes) if part.role == Role::Optional => nodes.iter().all(|n| {
+                !titles
+                    && matches!(
+                        n,
+                        Node::Term {
+                            field: Field::Title,
+                            ..
+                        }
+                    )
+            }),
+            _ => false,
+        });
+        let Node::Tier(_, inner) = &only.node else {
+            return None;
+        };
+        let leaves = match inner.as_ref() {
+            Node::Any(leaves) => leaves.as_slice(),
+            leaf => std::slice::from_ref(leaf),
+        };
+        let terms = leaves.iter().all(|n| matches!(n, Node::Term { .. }));
+        (others_match_nothing && terms).then(|| inner.build(fields))
+    }
+
+    /// [`Plan::query`] with every unit and whole clause required: its hits have every part
+    /// present, the most any passage can have, so when they fill a page no other passage
+    /// can rank among them. An intersection, cheap where one part is rare. `None` when the
+    /// plan has fewer than two such parts (nothing to gain).
+    pub fn everything_present(&self, fields: &Fields) -> Option<Box<dyn TantivyQuery>> {
+        let tiers = self
+            .parts
+            .iter()
+            .filter(|p| matches!(p.node, Node::Tier(..)));
+        if !self.keywords || tiers.count() < 2 {
+            return None;
+        }
+        let clauses = self.parts.iter().map(|part| {
+            let occur = match (&part.node, part.role) {
+                (Node::Tier(..), _) | (_, Role::Required) => TantivyOccur::Must,
+                (_, Role::Optional) => TantivyOccur::Should,
+                (_, Role::Excluded) => TantivyOccur::MustNot,
+            };
+            (occur, part.node.build(fields))
+        });
+        Some(Box::new(BooleanQuery::new(clauses.collect())))
+    }
+
+    /// The number of units and whole clauses a passage can have present at most.
+    pub fn tiers(&self) -> usize {
+        self.parts
+            .iter()
+            .filter(|p| matches!(p.node, Node::Tier(..)))
+            .count()
+    }
+
     /// One line a part, and how passages are ranked: the `tree` of `explain`.
     pub fn lines(&self, query: &Query) -> Vec<String> {
         let mut lines = Vec::new();
@@ -378,6 +450,13 @@ impl Plan {
                 None => format!("[{role}]"),
             };
             lines.push(format!("{label} {}: {}", part.label, part.node));
+        }
+        if self.keywords && self.tiers() > 1 {
+            lines.push(format!(
+                "run: first with all {} units and whole clauses required; when that fills the \
+                 page no other passage can rank higher, else the query above",
+                self.tiers()
+            ));
         }
         lines.push(match (self.keywords, self.threshold) {
             (true, Some(tier)) => format!(
@@ -530,7 +609,8 @@ enum Bag {
 /// Each distinct term of a clause and its alternatives that `which` takes, scored by BM25
 /// times its weight and `scale`.
 fn bag(clause: &Clause, which: Bag, scale: f32) -> Node {
-    let single = |t: &str| t.chars().nth(1).is_none() && t.chars().all(crate::cleanup::is_han);
+    let single =
+        |t: &str| t.chars().nth(1).is_none() && t.chars().all(crate::text::cleanup::is_han);
     let one_char = clause.is_single_char();
     // Characters of an expansion admit a question's passage: a translation stands for the
     // word it glosses, which a passage may hold inside a longer word (奖 in 奖项).

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use declsearch::eval::Ranking;
+use declsearch::search::eval::Ranking;
 use declsearch::{Index, Lang, SearchOptions, UpdateOptions, UpdateReport, UserDict};
 
 #[derive(Parser)]
@@ -28,11 +28,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Search the index; builds it from the corpus first when there is none yet.
-    #[command(after_help = QUERY_HELP)]
+    #[command(after_help = query_help())]
     Search(SearchArgs),
     /// Show what a query becomes: cleanup, folding, segmentation, expansions, and the query
     /// that runs.
-    #[command(after_help = QUERY_HELP)]
+    #[command(after_help = query_help())]
     Explain(ExplainArgs),
     /// Measure ranking quality: MRR@10, Recall@10, nDCG@10 over judged queries.
     Eval(EvalArgs),
@@ -41,21 +41,32 @@ enum Command {
     Index(IndexArgs),
 }
 
-const QUERY_HELP: &str = "\
-Query syntax:
-  word word ...    passages with any of the words; those with more of them present rank first
-  \"a phrase\"       the words in this order, next to each other
-  +word, +\"...\"    must occur            -word, -\"...\"   must not occur
-  lang:zh, lang:en only passages in that language
-  doc:ID           only passages of that document (several doc: items: any of them)
-  --all            every word and phrase must occur
+/// The search help's epilogue: the query syntax from its one source
+/// ([`declsearch::query::SYNTAX`]), then what the syntax cannot show.
+fn query_help() -> String {
+    let mut help = String::from("Query syntax:\n");
+    for (item, meaning) in declsearch::query::SYNTAX {
+        // Han characters take two columns of a terminal.
+        let width: usize = item
+            .chars()
+            .map(|c| 1 + usize::from(declsearch::text::is_han(c)))
+            .sum();
+        let pad = " ".repeat(27usize.saturating_sub(width));
+        help.push_str(&format!("  {item}{pad}{meaning}\n"));
+    }
+    help.push_str(
+        "  --all                      every word and phrase must occur
 Chinese may be typed in simplified or traditional characters. A word also matches inside a
 longer word (互利 in 平等互利, 人民共和国 in 中华人民共和国), ranked below the whole word. English
 words are case-folded and stemmed (cities = city); stop words (the, of, what, ...) are left
-out when other words remain. A question or sentence (a question mark, a long unspaced
-sentence, or more than five words) is ranked by score alone, not by how many words are present.
+out of optional words when other words remain. A question or sentence (a question mark, a
+long unspaced sentence, or more than five words) is ranked by score alone, not by how many
+words are present.
 
-Exit codes: 0 hits found, 1 no hit, 2 error.";
+Exit codes: 0 hits found, 1 no hit, 2 error.",
+    );
+    help
+}
 
 #[derive(clap::Args)]
 struct SearchArgs {
@@ -281,7 +292,7 @@ fn search(args: SearchArgs) -> anyhow::Result<Outcome> {
 fn search_batch(args: SearchArgs) -> anyhow::Result<Outcome> {
     let options = args.options();
     let path = args.queries.expect("a --queries run");
-    let queries = declsearch::eval::read_queries(&path)?;
+    let queries = declsearch::search::eval::read_queries(&path)?;
     let Some(index) = open_or_build(&args.location)? else {
         return Ok(Outcome::PartlyFailed);
     };
@@ -334,8 +345,8 @@ fn explain(args: ExplainArgs) -> anyhow::Result<Outcome> {
 }
 
 fn eval(args: EvalArgs) -> anyhow::Result<Outcome> {
-    let queries = declsearch::eval::read_queries(&args.queries)?;
-    let qrels = declsearch::eval::read_qrels(&args.qrels)?;
+    let queries = declsearch::search::eval::read_queries(&args.queries)?;
+    let qrels = declsearch::search::eval::read_qrels(&args.qrels)?;
     let index = Index::open(&args.index)?;
     let options = args.scope.options();
     let (measures, failed) = index.evaluate(&queries, &qrels, &options);

@@ -70,7 +70,7 @@ fn explanation_tree(
 }
 
 /// The report of `declsearch explain`.
-pub fn query_report(report: &declsearch::explain::QueryReport) -> io::Result<()> {
+pub fn query_report(report: &declsearch::search::explain::QueryReport) -> io::Result<()> {
     let mut out = BufWriter::new(io::stdout().lock());
     writeln!(out, "query:    {}", report.query)?;
     writeln!(out, "mode:     {}", report.mode)?;

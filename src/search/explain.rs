@@ -5,11 +5,11 @@
 use serde::Serialize;
 
 use crate::analysis::fold::to_simplified;
-use crate::cleanup::clean;
 use crate::error::Result;
 use crate::index::Index;
 use crate::query::{Occur, Query};
 use crate::search::{Plan, SearchOptions};
+use crate::text::cleanup::clean;
 
 /// What a query became; the `declsearch explain --json` object.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -11,8 +11,8 @@ use std::ops::Range;
 
 use crate::analysis::fold::to_simplified;
 use crate::analysis::{Analyzer, Term};
-use crate::cleanup::{clean, is_han, CleanText};
 use crate::query::{Clause, Occur};
+use crate::text::cleanup::{clean, is_han, CleanText};
 
 /// Where a passage matches a query.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -35,12 +35,23 @@ struct Surface<'a> {
     starts: Vec<usize>,
     /// The English words, analysed on first need.
     latin: Option<Vec<Term>>,
+    /// First letters of the English terms looked for.
+    firsts: Vec<char>,
 }
 
 impl<'a> Surface<'a> {
-    fn new(original: &'a str) -> Surface<'a> {
-        let cleaned = clean(original);
-        let folded = to_simplified(&cleaned.text);
+    /// `original`, to be searched for English terms starting with one of `firsts` and for
+    /// Han text where `han` says there is some to look for.
+    fn new(original: &'a str, han: bool, firsts: Vec<char>) -> Surface<'a> {
+        // ASCII text has nothing to clean or fold, and no Han to find.
+        let (cleaned, folded) = match han && !original.is_ascii() {
+            true => {
+                let cleaned = clean(original);
+                let folded = to_simplified(&cleaned.text);
+                (cleaned, folded)
+            }
+            false => (CleanText::default(), String::new()),
+        };
         let starts = folded.char_indices().map(|(b, _)| b).collect();
         Surface {
             original,
@@ -48,6 +59,7 @@ impl<'a> Surface<'a> {
             folded,
             starts,
             latin: None,
+            firsts,
         }
     }
 
@@ -77,10 +89,11 @@ impl<'a> Surface<'a> {
         terms: &[(usize, String)],
         out: &mut Vec<Range<usize>>,
     ) -> bool {
-        let (original, cleaned) = (self.original, &self.cleaned);
+        let (original, firsts) = (self.original, &self.firsts);
+        let cleaned = (!self.cleaned.text.is_empty()).then_some(&self.cleaned);
         let latin = self
             .latin
-            .get_or_insert_with(|| analyzer.latin_words(original, Some(cleaned)));
+            .get_or_insert_with(|| analyzer.latin_words(original, cleaned, firsts));
         let Some((first_offset, first)) = terms.first() else {
             return false;
         };
@@ -144,7 +157,20 @@ impl<'a> Surface<'a> {
 /// Find the clauses of a query in `text`: every occurrence of every unit and whole form of
 /// each clause that is present.
 pub fn find(text: &str, clauses: &[Clause], analyzer: &Analyzer) -> Matches {
-    let mut surface = Surface::new(text);
+    let sought = clauses.iter().filter(|c| c.occur != Occur::MustNot);
+    let terms = sought.flat_map(|c| {
+        let units = c.units.iter().flat_map(|u| &u.terms);
+        c.forms().flat_map(|f| &f.terms).chain(units)
+    });
+    let (mut han, mut firsts) = (false, Vec::new());
+    for (_, term) in terms {
+        match term.chars().next() {
+            Some(c) if is_han(c) => han = true,
+            Some(c) if !firsts.contains(&c) => firsts.push(c),
+            _ => {}
+        }
+    }
+    let mut surface = Surface::new(text, han, firsts);
     let mut ranges = Vec::new();
     let mut present = 0;
     let mut via = Vec::new();

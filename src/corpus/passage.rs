@@ -5,55 +5,7 @@
 //! one passage a line. Each passage keeps its text exactly as in the file, its 1-based number
 //! and first line, and its language.
 
-use serde::{Deserialize, Serialize};
-
-use crate::analysis::han_share;
-
-/// Language of a passage, decided by its share of Han characters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    Zh,
-    En,
-}
-
-impl Lang {
-    /// A passage whose letters are at least this share Han is Chinese.
-    pub const HAN_SHARE_FOR_ZH: f64 = 0.3;
-
-    pub fn detect(text: &str) -> Lang {
-        if han_share(text) >= Self::HAN_SHARE_FOR_ZH {
-            Lang::Zh
-        } else {
-            Lang::En
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        }
-    }
-}
-
-impl std::fmt::Display for Lang {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Lang {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "zh" => Ok(Lang::Zh),
-            "en" => Ok(Lang::En),
-            other => Err(format!("unknown language {other:?}: use zh or en")),
-        }
-    }
-}
+pub use crate::text::Lang;
 
 /// One passage of a source file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,7 +21,7 @@ use tantivy::TantivyDocument;
 
 use crate::error::{Error, Result};
 use crate::index::{Index, StoredPassage};
-use crate::passage::Lang;
+use crate::text::Lang;
 
 /// A hit's passage in the other language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,7 +203,7 @@ fn chinese_number(numeral: &str) -> Option<u64> {
 fn units(text: &str) -> f64 {
     text.chars()
         .map(|c| {
-            if crate::cleanup::is_han(c) {
+            if crate::text::cleanup::is_han(c) {
                 1.0
             } else if c.is_alphanumeric() {
                 1.0 / 3.0

@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 
 use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 
-use crate::cleanup::is_han;
+use crate::text::cleanup::is_han;
 
 static READINGS_TEXT: &str = include_str!("readings.txt");
 

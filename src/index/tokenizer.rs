@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use super::{Analyzer, Mode, SplitGrams, Term, TermSink};
+use crate::analysis::{Analyzer, Mode, SplitGrams, Term, TermSink};
 
 /// Terms of one text packed in two buffers: tantivy indexes tens of millions of terms, and a
 /// `String` per term cost more in allocation than the analysis itself.

@@ -10,7 +10,7 @@
 //! | `-word`, `-"phrase"` | must not occur |
 //! | `lang:zh`, `lang:en` | only passages in that language |
 //! | `doc:ID` | only passages of that document (several `doc:` items: any of them) |
-//! | `py:jianpin`, `py:"jian pin"` | toneless pinyin for Chinese words the index holds ([`crate::pinyin`]) |
+//! | `py:jianpin`, `py:"jian pin"` | toneless pinyin for Chinese words the index holds ([`crate::query::pinyin`]) |
 //!
 //! Each word or phrase is a clause, analysed exactly like document text but without
 //! sub-words. A clause is **present** in a passage when its words occur in order (as a phrase
@@ -27,9 +27,39 @@
 //! Beyond presence, each clause contributes a **bag** of its words and bigrams to the score,
 //! which is what ranks a question typed as one unspaced sentence.
 
+pub mod cross;
+mod expand;
+pub mod pinyin;
+
 use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
-use crate::passage::Lang;
+use crate::text::Lang;
+
+/// The query syntax, one `(item, meaning)` row each: the one source of the CLI help's
+/// "Query syntax" and of the README's table (a test holds both to it).
+pub const SYNTAX: &[(&str, &str)] = &[
+    (
+        "word word ...",
+        "passages with any of the words; those with more of them present, and in the order typed, rank first",
+    ),
+    (
+        "上合组织",
+        "unspaced Chinese is no required phrase: any of its words finds a passage (上合, 组织), the whole in order ranks first",
+    ),
+    ("灯", "one character: found inside longer words too (大灯)"),
+    ("\"a phrase\"", "the words in this order, next to each other"),
+    ("+word, +\"...\"", "must occur (each word of it, stop words too)"),
+    ("-word, -\"...\"", "must not occur"),
+    ("lang:zh, lang:en", "only passages in that language"),
+    (
+        "doc:ID",
+        "only passages of that document (several doc: items: any of them)",
+    ),
+    (
+        "py:jianpin, py:\"jian pin\"",
+        "toneless pinyin, for the Chinese words the index holds",
+    ),
+];
 
 /// Longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 1000;
@@ -184,9 +214,10 @@ impl Query {
                     };
                     if pinyin {
                         clause.units.clear();
-                        clause.pinyin = Some(crate::pinyin::normalize(text).ok_or_else(|| {
-                            invalid(&format!("py:{text} is not toneless pinyin (letters a-z)"))
-                        })?);
+                        clause.pinyin =
+                            Some(crate::query::pinyin::normalize(text).ok_or_else(|| {
+                                invalid(&format!("py:{text} is not toneless pinyin (letters a-z)"))
+                            })?);
                     }
                     if !query
                         .clauses
@@ -248,7 +279,7 @@ fn analyze_clause(analyzer: &Analyzer, text: &str, phrase: bool, occur: Occur) -
     };
     let han_only = text
         .chars()
-        .all(|c| crate::cleanup::is_han(c) || !c.is_alphanumeric());
+        .all(|c| crate::text::cleanup::is_han(c) || !c.is_alphanumeric());
     let (unigrams, bigrams) = analysis
         .grams
         .into_iter()
@@ -278,7 +309,7 @@ fn analyze_clause(analyzer: &Analyzer, text: &str, phrase: bool, occur: Occur) -
 /// the bigrams of the index); the single characters themselves only when nothing else is
 /// left. Empty when the clause is one unit, which is the clause itself.
 fn units(words: &[crate::analysis::Term]) -> Vec<Unit> {
-    let is_han = |t: &str| t.chars().all(crate::cleanup::is_han);
+    let is_han = |t: &str| t.chars().all(crate::text::cleanup::is_han);
     let single = |t: &str| is_han(t) && t.chars().nth(1).is_none();
     // Units by the position of their first word, so they read in the order typed.
     let mut units: Vec<(usize, Unit)> = Vec::new();

@@ -1,5 +1,5 @@
 //! Query expansion from the index: the Chinese words a pinyin clause stands for
-//! ([`crate::pinyin`]) and, with `--cross`, a clause's translations ([`crate::cross`]). Runs
+//! ([`crate::query::pinyin`]) and, with `--cross`, a clause's translations ([`crate::query::cross`]). Runs
 //! between parsing and ranking, because only the index knows which forms occur: a form that
 //! occurs nowhere is never added.
 
@@ -8,10 +8,10 @@ use std::collections::HashSet;
 use tantivy::collector::Count;
 use tantivy::schema::Field;
 
-use crate::cross;
 use crate::error::{Error, Result};
 use crate::index::Index;
-use crate::pinyin::{self, Vocabulary};
+use crate::query::cross;
+use crate::query::pinyin::{self, Vocabulary};
 use crate::query::{Clause, Occur, Query};
 use crate::search::SearchOptions;
 
