@@ -288,12 +288,12 @@ impl Plan {
                         let node = Node::Tier(TIER, Box::new(absorb(unit(u), &mut bag)));
                         add(format!("unit {}", u.text), Role::Optional, node);
                     }
-                    let whole = absorb(presence(clause), &mut bag);
-                    add(
-                        "whole".into(),
-                        Role::Optional,
-                        Node::Tier(TIER, Box::new(whole)),
-                    );
+                    let whole = match clause.units.is_empty() {
+                        true => absorb(presence(clause), &mut bag),
+                        false => whole(clause),
+                    };
+                    let whole = Node::Tier(TIER, Box::new(whole));
+                    add("whole".into(), Role::Optional, whole);
                     add("bag".into(), Role::Optional, bag);
                 }
                 Occur::Should => {
@@ -485,15 +485,34 @@ fn unit(unit: &Unit) -> Node {
     if unit.bigrams.is_empty() {
         return Node::term(Field::Chars, &unit.text, PRESENCE_WEIGHT);
     }
-    let words = Node::Sequence {
-        field: Field::Text,
-        terms: unit.terms.clone(),
-    };
     let grams = Node::Sequence {
         field: Field::Grams,
         terms: unit.bigrams.clone(),
     };
+    if unit.terms.len() > 1 {
+        // A run of single characters: its bigrams in order are exactly where it stands (a
+        // phrase over its one-character words would also match across punctuation).
+        return Node::Boost(PRESENCE_WEIGHT, Box::new(grams));
+    }
+    let words = Node::Sequence {
+        field: Field::Text,
+        terms: unit.terms.clone(),
+    };
     Node::Boost(PRESENCE_WEIGHT, Box::new(Node::Any(vec![words, grams])))
+}
+
+/// Where a keyword clause of several units stands whole, in order: for Han text its bigrams
+/// in order (a phrase over its words as well would read the same positions twice, and match
+/// across punctuation besides), else its words in order.
+fn whole(clause: &Clause) -> Node {
+    if !clause.han_only || clause.bigrams.is_empty() || !clause.alternatives.is_empty() {
+        return presence(clause);
+    }
+    let grams = Node::Sequence {
+        field: Field::Grams,
+        terms: clause.bigrams.clone(),
+    };
+    Node::Boost(PRESENCE_WEIGHT, Box::new(grams))
 }
 
 /// Where one form of a clause is present as a whole: its words in order, or for Han text its
