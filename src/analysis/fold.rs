@@ -71,6 +71,15 @@ fn convert(c: char) -> char {
     }
 }
 
+/// Calls `f` with this thread's folding of single characters (what [`to_simplified`] does to
+/// each), for callers that fold as they walk text of their own.
+pub fn with_folder<R>(f: impl FnOnce(&mut dyn FnMut(char) -> char) -> R) -> R {
+    FOLDS.with(|folds| {
+        let mut folds = folds.borrow_mut();
+        f(&mut |c| folds.get(c))
+    })
+}
+
 /// Fold a run of text to simplified; the result has as many characters as `run`.
 pub fn to_simplified(run: &str) -> String {
     FOLDS.with(|folds| {

@@ -9,10 +9,10 @@
 
 use std::ops::Range;
 
-use crate::analysis::fold::to_simplified;
+use crate::analysis::fold::with_folder;
 use crate::analysis::{Analyzer, Term};
 use crate::query::{Clause, Occur};
-use crate::text::cleanup::{clean, is_han, CleanText};
+use crate::text::cleanup::{for_each_clean_char, is_han};
 
 /// Where a passage matches a query.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -28,11 +28,11 @@ pub struct Matches {
 /// A passage as the highlighter searches it.
 struct Surface<'a> {
     original: &'a str,
-    cleaned: CleanText,
     /// The cleaned text folded to simplified, character for character.
     folded: String,
-    /// Byte offset in `folded` of each of its characters.
-    starts: Vec<usize>,
+    /// For each character of `folded`: its byte offset there, and the original byte range it
+    /// came from.
+    chars: Vec<(usize, Range<usize>)>,
     /// The English words, analysed on first need.
     latin: Option<Vec<Term>>,
     /// First letters of the English terms looked for.
@@ -43,24 +43,31 @@ impl<'a> Surface<'a> {
     /// `original`, to be searched for English terms starting with one of `firsts` and for
     /// Han text where `han` says there is some to look for.
     fn new(original: &'a str, han: bool, firsts: Vec<char>) -> Surface<'a> {
+        let mut folded = String::new();
+        let mut chars = Vec::new();
         // ASCII text has nothing to clean or fold, and no Han to find.
-        let (cleaned, folded) = match han && !original.is_ascii() {
-            true => {
-                let cleaned = clean(original);
-                let folded = to_simplified(&cleaned.text);
-                (cleaned, folded)
-            }
-            false => (CleanText::default(), String::new()),
-        };
-        let starts = folded.char_indices().map(|(b, _)| b).collect();
+        if han && !original.is_ascii() {
+            folded.reserve(original.len());
+            chars.reserve(original.len() / 2);
+            with_folder(|fold| {
+                for_each_clean_char(original, |c, origin| {
+                    chars.push((folded.len(), origin));
+                    folded.push(fold(c));
+                })
+            });
+        }
         Surface {
             original,
-            cleaned,
             folded,
-            starts,
+            chars,
             latin: None,
             firsts,
         }
+    }
+
+    /// Original byte range of folded characters `from..to`.
+    fn origin_of(&self, from: usize, to: usize) -> Range<usize> {
+        self.chars[from].1.start..self.chars[to - 1].1.end
     }
 
     /// Every occurrence of folded Han text `needle`, overlapping ones too, as original
@@ -74,8 +81,8 @@ impl<'a> Surface<'a> {
         let mut from = 0;
         while let Some(at) = self.folded[from..].find(needle) {
             let byte = from + at;
-            let start = self.starts.partition_point(|&b| b < byte);
-            out.push(self.cleaned.origin_of(start..start + chars));
+            let start = self.chars.partition_point(|&(b, _)| b < byte);
+            out.push(self.origin_of(start, start + chars));
             found = true;
             from = byte + first.len_utf8();
         }
@@ -90,10 +97,9 @@ impl<'a> Surface<'a> {
         out: &mut Vec<Range<usize>>,
     ) -> bool {
         let (original, firsts) = (self.original, &self.firsts);
-        let cleaned = (!self.cleaned.text.is_empty()).then_some(&self.cleaned);
         let latin = self
             .latin
-            .get_or_insert_with(|| analyzer.latin_words(original, cleaned, firsts));
+            .get_or_insert_with(|| analyzer.latin_words(original, None, firsts));
         let Some((first_offset, first)) = terms.first() else {
             return false;
         };
