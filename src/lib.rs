@@ -43,5 +43,5 @@ pub use error::{Error, Result};
 pub use index::{Index, Manifest, Observer, UpdateOptions, UpdateReport};
 pub use query::Query;
 pub use search::counterpart::Counterpart;
-pub use search::{Hit, SearchOptions};
+pub use search::{Hit, SearchOptions, Searcher};
 pub use text::Lang;

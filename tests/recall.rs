@@ -327,3 +327,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_searcher_reads_one_view_of_the_index_while_the_writer_moves_on() {
+    use declsearch::index::Silent;
+    use declsearch::UpdateOptions;
+    let ws = Workspace::with_declaration();
+    let (index, _) = Index::open_or_build(&ws.index(), &[ws.corpus()]).unwrap();
+    let searcher = index.searcher();
+    let options = SearchOptions::default();
+    let hits = searcher.search("发展", &options).unwrap();
+    assert_eq!(hits.len(), 7);
+    assert_eq!(hits, index.search("发展", &options).unwrap());
+    ws.add_file("more.txt", "发展合作。".as_bytes());
+    Index::update(
+        &ws.index(),
+        &[ws.corpus()],
+        &UpdateOptions::default(),
+        &Silent,
+    )
+    .unwrap();
+    assert_eq!(searcher.search("发展", &options).unwrap(), hits);
+    let reopened = Index::open(&ws.index()).unwrap();
+    let now = reopened.search("发展", &options).unwrap();
+    assert!(now.iter().any(|h| h.doc == "more"), "{now:?}");
+}

@@ -100,33 +100,67 @@ pub struct Hit {
 }
 
 impl Index {
+    /// A [`Searcher`] over this index.
+    pub fn searcher(&self) -> Searcher<'_> {
+        Searcher {
+            index: self,
+            snapshot: self.reader.searcher(),
+        }
+    }
+
+    /// Search for `query` (see [`Query::parse`] for the syntax): [`Searcher::search`].
+    pub fn search(&self, query: &str, options: &SearchOptions) -> Result<Vec<Hit>> {
+        self.searcher().search(query, options)
+    }
+
+    /// Search with a query already parsed: [`Searcher::search_parsed`].
+    pub fn search_parsed(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
+        self.searcher().search_parsed(query, options)
+    }
+
+    /// Documents ranked by their best passage: [`Searcher::search_documents`].
+    pub fn search_documents(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
+        self.searcher().search_documents(query, options)
+    }
+}
+
+/// A view of an index for searching, as in tantivy's read/write split: an [`Index`] opens a
+/// generation, a `Searcher` searches it, and [`Index::update`] writes the next one. Every
+/// search through one `Searcher` reads the same passages, so the pages of a query agree.
+/// Cheap to get ([`Index::searcher`]) and to keep.
+pub struct Searcher<'a> {
+    index: &'a Index,
+    snapshot: tantivy::Searcher,
+}
+
+impl Searcher<'_> {
     /// Search for `query` (see [`Query::parse`] for the syntax).
     pub fn search(&self, query: &str, options: &SearchOptions) -> Result<Vec<Hit>> {
-        let query = self.parse_query(query, options)?;
+        let query = self.index.parse_query(query, options)?;
         self.search_parsed(&query, options)
     }
 
     /// Search with a query already parsed.
     pub fn search_parsed(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
-        let searcher = self.reader.searcher();
+        let index = self.index;
         let plan = Plan::new(query, options);
-        let tantivy_query = plan.query(&self.fields);
-        let ranked = self.rank(&searcher, &plan, tantivy_query.as_ref(), options.limit)?;
+        let tantivy_query = plan.query(&index.fields);
+        let ranked = self.rank(&plan, tantivy_query.as_ref(), options.limit)?;
         ranked
             .into_iter()
             .enumerate()
             .map(|(i, (score, address))| {
-                let stored = self.stored(&searcher, address)?;
+                let stored = self.stored(address)?;
                 let parallel = match options.parallel {
-                    true => self.counterpart(&stored)?,
+                    true => index.counterpart(&stored)?,
                     false => None,
                 };
                 let mut hit = self.hit(i + 1, score, stored, &query.clauses);
                 hit.parallel = parallel;
                 if options.explain {
                     let explanation = tantivy_query
-                        .explain(&searcher, address)
-                        .map_err(Error::tantivy(&self.dir))?;
+                        .explain(&self.snapshot, address)
+                        .map_err(Error::tantivy(&index.dir))?;
                     hit.explain = serde_json::to_value(explanation).ok();
                 }
                 Ok(hit)
@@ -136,17 +170,16 @@ impl Index {
 
     /// Documents ranked by their best passage, at most `options.limit`, each with that hit.
     pub fn search_documents(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
-        let searcher = self.reader.searcher();
         let plan = Plan::new(query, options);
-        let tantivy_query = plan.query(&self.fields);
+        let tantivy_query = plan.query(&self.index.fields);
         let passages = options.limit.saturating_mul(10).max(100);
         let mut seen = HashSet::new();
         let mut hits = Vec::new();
-        for (score, address) in self.rank(&searcher, &plan, tantivy_query.as_ref(), passages)? {
+        for (score, address) in self.rank(&plan, tantivy_query.as_ref(), passages)? {
             if hits.len() == options.limit {
                 break;
             }
-            let stored = self.stored(&searcher, address)?;
+            let stored = self.stored(address)?;
             if seen.insert(stored.doc.clone()) {
                 hits.push(self.hit(hits.len() + 1, score, stored, &query.clauses));
             }
@@ -154,9 +187,12 @@ impl Index {
         Ok(hits)
     }
 
-    fn stored(&self, searcher: &tantivy::Searcher, address: DocAddress) -> Result<StoredPassage> {
-        let document: TantivyDocument = searcher.doc(address).map_err(Error::tantivy(&self.dir))?;
-        Ok(self.fields.read(&document))
+    fn stored(&self, address: DocAddress) -> Result<StoredPassage> {
+        let document: TantivyDocument = self
+            .snapshot
+            .doc(address)
+            .map_err(Error::tantivy(&self.index.dir))?;
+        Ok(self.index.fields.read(&document))
     }
 
     /// The best `limit` passages in rank order with their scores: one pass of the plan's
@@ -165,7 +201,6 @@ impl Index {
     /// [`Plan::term_union`] and [`Plan::everything_present`]).
     fn rank(
         &self,
-        searcher: &tantivy::Searcher,
         plan: &Plan,
         query: &dyn TantivyQuery,
         limit: usize,
@@ -175,18 +210,18 @@ impl Index {
         }
         let top = TopDocs::with_limit(limit).order_by_score();
         let run = |query: &dyn TantivyQuery| -> Result<Vec<(f32, DocAddress)>> {
-            searcher
+            self.snapshot
                 .search(query, &top)
-                .map_err(Error::tantivy(&self.dir))
+                .map_err(Error::tantivy(&self.index.dir))
         };
-        if let Some(union) = plan.term_union(&self.fields, self.has_titles) {
+        if let Some(union) = plan.term_union(&self.index.fields, self.index.has_titles) {
             let mut ranked = run(union.as_ref())?;
             for (score, _) in &mut ranked {
                 *score += TIER;
             }
             return Ok(ranked);
         }
-        if let Some(everything) = plan.everything_present(&self.fields) {
+        if let Some(everything) = plan.everything_present(&self.index.fields) {
             let ranked = run(everything.as_ref())?;
             if ranked.len() == limit {
                 return Ok(ranked);
@@ -200,7 +235,7 @@ impl Index {
     }
 
     fn hit(&self, rank: usize, score: f32, stored: StoredPassage, clauses: &[Clause]) -> Hit {
-        let matches = highlight::find(&stored.text, clauses, &self.analyzer);
+        let matches = highlight::find(&stored.text, clauses, &self.index.analyzer);
         let expanded = clauses.iter().any(|c| !c.alternatives.is_empty());
         Hit {
             rank,
