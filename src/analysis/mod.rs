@@ -188,20 +188,14 @@ impl Analyzer {
     /// Only words that could give a term starting with one of `firsts` are analysed (an
     /// English stem keeps its word's first letter, lowercased), so a passage costs a scan, not
     /// a stemming of every word; the others still take their positions.
-    pub fn latin_words(
-        &self,
-        original: &str,
-        cleaned: Option<&CleanText>,
-        firsts: &[char],
-    ) -> Vec<Term> {
+    pub fn latin_words(&self, original: &str, firsts: &[char]) -> Vec<Term> {
         let mut words = LatinOnly {
             terms: Vec::new(),
             firsts,
         };
-        match cleaned {
-            _ if original.is_ascii() => walk_ascii(original, &mut words),
-            Some(cleaned) => self.walk_cleaned(cleaned, &mut words, &mut Discard),
-            None => self.walk_cleaned(&clean(original), &mut words, &mut Discard),
+        match original.is_ascii() {
+            true => walk_ascii(original, &mut words),
+            false => self.walk_cleaned(&clean(original), &mut words, &mut Discard),
         }
         words.terms
     }

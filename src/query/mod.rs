@@ -140,7 +140,7 @@ impl Clause {
 
     /// Whether the clause is one Han character, present wherever the character occurs.
     pub fn is_single_char(&self) -> bool {
-        self.han_only && self.terms.len() == 1 && self.terms[0].1.chars().nth(1).is_none()
+        self.han_only && self.terms.len() == 1 && is_single_han(&self.terms[0].1)
     }
 
     /// Its folded text when it is all Han (punctuation aside): what a highlight looks for.
@@ -310,12 +310,11 @@ fn analyze_clause(analyzer: &Analyzer, text: &str, phrase: bool, occur: Occur) -
 /// left. Empty when the clause is one unit, which is the clause itself.
 fn units(words: &[crate::analysis::Term]) -> Vec<Unit> {
     let is_han = |t: &str| t.chars().all(crate::text::cleanup::is_han);
-    let single = |t: &str| is_han(t) && t.chars().nth(1).is_none();
     // Units by the position of their first word, so they read in the order typed.
     let mut units: Vec<(usize, Unit)> = Vec::new();
     let mut singles: Vec<Vec<&crate::analysis::Term>> = Vec::new();
     for word in words {
-        if single(&word.text) {
+        if is_single_han(&word.text) {
             match singles.last_mut() {
                 Some(run) if run.last().is_some_and(|w| w.range.end == word.range.start) => {
                     run.push(word)
@@ -357,6 +356,12 @@ fn units(words: &[crate::analysis::Term]) -> Vec<Unit> {
         units.clear();
     }
     units.into_iter().map(|(_, unit)| unit).collect()
+}
+
+/// Whether a term is one Han character.
+pub(crate) fn is_single_han(term: &str) -> bool {
+    let mut chars = term.chars();
+    matches!((chars.next(), chars.next()), (Some(c), None) if crate::text::is_han(c))
 }
 
 /// Character bigrams of a Han word, each at the offset of its first character.

@@ -99,7 +99,7 @@ impl<'a> Surface<'a> {
         let (original, firsts) = (self.original, &self.firsts);
         let latin = self
             .latin
-            .get_or_insert_with(|| analyzer.latin_words(original, None, firsts));
+            .get_or_insert_with(|| analyzer.latin_words(original, firsts));
         let Some((first_offset, first)) = terms.first() else {
             return false;
         };

@@ -144,8 +144,9 @@ impl Searcher<'_> {
     pub fn search_parsed(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
         let index = self.index;
         let plan = Plan::new(query, options);
-        let tantivy_query = plan.query(&index.fields);
-        let ranked = self.rank(&plan, tantivy_query.as_ref(), options.limit)?;
+        let ranked = self.rank(&plan, options.limit)?;
+        // The whole plan's query scores as the run that ranked did (see `rank`).
+        let explained = options.explain.then(|| plan.query(&index.fields));
         ranked
             .into_iter()
             .enumerate()
@@ -157,8 +158,8 @@ impl Searcher<'_> {
                 };
                 let mut hit = self.hit(i + 1, score, stored, &query.clauses);
                 hit.parallel = parallel;
-                if options.explain {
-                    let explanation = tantivy_query
+                if let Some(explained) = &explained {
+                    let explanation = explained
                         .explain(&self.snapshot, address)
                         .map_err(Error::tantivy(&index.dir))?;
                     hit.explain = serde_json::to_value(explanation).ok();
@@ -171,11 +172,10 @@ impl Searcher<'_> {
     /// Documents ranked by their best passage, at most `options.limit`, each with that hit.
     pub fn search_documents(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
         let plan = Plan::new(query, options);
-        let tantivy_query = plan.query(&self.index.fields);
         let passages = options.limit.saturating_mul(10).max(100);
         let mut seen = HashSet::new();
         let mut hits = Vec::new();
-        for (score, address) in self.rank(&plan, tantivy_query.as_ref(), passages)? {
+        for (score, address) in self.rank(&plan, passages)? {
             if hits.len() == options.limit {
                 break;
             }
@@ -199,12 +199,7 @@ impl Searcher<'_> {
     /// query, less those under its threshold (they sort last, so the rest are the best).
     /// Two cheaper runs give the same passages and scores where they apply (see
     /// [`Plan::term_union`] and [`Plan::everything_present`]).
-    fn rank(
-        &self,
-        plan: &Plan,
-        query: &dyn TantivyQuery,
-        limit: usize,
-    ) -> Result<Vec<(f32, DocAddress)>> {
+    fn rank(&self, plan: &Plan, limit: usize) -> Result<Vec<(f32, DocAddress)>> {
         if limit == 0 {
             return Ok(Vec::new());
         }
@@ -227,7 +222,7 @@ impl Searcher<'_> {
                 return Ok(ranked);
             }
         }
-        let mut ranked = run(query)?;
+        let mut ranked = run(plan.query(&self.index.fields).as_ref())?;
         if let Some(threshold) = plan.threshold {
             ranked.retain(|(score, _)| *score >= threshold);
         }

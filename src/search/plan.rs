@@ -30,7 +30,7 @@ use tantivy::schema::IndexRecordOption;
 use super::tier::TierQuery;
 use super::SearchOptions;
 use crate::index::Fields;
-use crate::query::{Clause, Occur, Query, Unit};
+use crate::query::{is_single_han, Clause, Occur, Query, Unit};
 
 /// Score added by each present unit or whole clause of a keyword query. BM25 sums stay far
 /// below it, so the count of present units decides the order; a power of two keeps the sum
@@ -373,10 +373,7 @@ impl Plan {
         if !self.keywords || self.threshold.is_none() {
             return None;
         }
-        let mut tiers = self
-            .parts
-            .iter()
-            .filter(|p| matches!(p.node, Node::Tier(..)));
+        let mut tiers = self.tier_parts();
         let (Some(only), None) = (tiers.next(), tiers.next()) else {
             return None;
         };
@@ -410,11 +407,7 @@ impl Plan {
     /// can rank among them. An intersection, cheap where one part is rare. `None` when the
     /// plan has fewer than two such parts (nothing to gain).
     pub fn everything_present(&self, fields: &Fields) -> Option<Box<dyn TantivyQuery>> {
-        let tiers = self
-            .parts
-            .iter()
-            .filter(|p| matches!(p.node, Node::Tier(..)));
-        if !self.keywords || tiers.count() < 2 {
+        if !self.keywords || self.tiers() < 2 {
             return None;
         }
         let clauses = self.parts.iter().map(|part| {
@@ -430,10 +423,14 @@ impl Plan {
 
     /// The number of units and whole clauses a passage can have present at most.
     pub fn tiers(&self) -> usize {
+        self.tier_parts().count()
+    }
+
+    /// The parts that add a tier: units and whole clauses.
+    fn tier_parts(&self) -> impl Iterator<Item = &Part> {
         self.parts
             .iter()
             .filter(|p| matches!(p.node, Node::Tier(..)))
-            .count()
     }
 
     /// One line a part, and how passages are ranked: the `tree` of `explain`.
@@ -628,8 +625,6 @@ enum Bag {
 /// Each distinct term of a clause and its alternatives that `which` takes, scored by BM25
 /// times its weight and `scale`.
 fn bag(clause: &Clause, which: Bag, scale: f32) -> Node {
-    let single =
-        |t: &str| t.chars().nth(1).is_none() && t.chars().all(crate::text::cleanup::is_han);
     let one_char = clause.is_single_char();
     // Characters of an expansion admit a question's passage: a translation stands for the
     // word it glosses, which a passage may hold inside a longer word (奖 in 奖项).
@@ -654,7 +649,7 @@ fn bag(clause: &Clause, which: Bag, scale: f32) -> Node {
             let admits = field != Field::Chars || one_char || expanded.contains(text.as_str());
             let wanted = match which {
                 Bag::All => true,
-                Bag::Words => !(field == Field::Chars || single(text)) || one_char,
+                Bag::Words => !(field == Field::Chars || is_single_han(text)) || one_char,
                 Bag::Admitting => admits,
                 Bag::Chars => !admits,
             };
