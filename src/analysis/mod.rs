@@ -18,6 +18,7 @@
 pub mod dict;
 pub mod english;
 pub mod fold;
+#[doc(hidden)] // reached by benches and fuzz targets, not an embedder's API
 pub mod lexicon;
 pub mod segment;
 
@@ -49,6 +50,7 @@ pub struct Analysis {
 
 /// What to produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[doc(hidden)]
 pub enum Mode {
     /// Words of a document.
     Index,
@@ -66,6 +68,7 @@ pub enum Mode {
 
 /// One term of analysed text.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[doc(hidden)]
 pub struct Term {
     /// The index term: simplified Han word, or folded and stemmed Latin word.
     pub text: String,

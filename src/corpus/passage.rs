@@ -20,6 +20,7 @@ pub struct Passage {
 }
 
 /// Split a file's text into passages (see the module docs).
+#[doc(hidden)]
 pub fn split_passages(text: &str) -> Vec<Passage> {
     split_passages_in(text, None)
 }

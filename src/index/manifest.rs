@@ -56,7 +56,7 @@ pub struct FileEntry {
 impl Manifest {
     /// Read a generation's manifest. One written by another format version is
     /// [`Error::IncompatibleIndex`], not a parse error: its fields may have changed.
-    pub fn read(generation: &Path) -> Result<Manifest> {
+    pub(crate) fn read(generation: &Path) -> Result<Manifest> {
         let path = generation.join(MANIFEST_FILE);
         let bytes = std::fs::read(&path).map_err(Error::io(&path))?;
         let header: Header = serde_json::from_slice(&bytes).map_err(|source| Error::Manifest {
@@ -74,15 +74,9 @@ impl Manifest {
     }
 
     /// The corpus paths a manifest of any format version names, if it can be read at all.
-    pub fn corpus_of(generation: &Path) -> Option<Vec<PathBuf>> {
+    pub(crate) fn corpus_of(generation: &Path) -> Option<Vec<PathBuf>> {
         let bytes = std::fs::read(generation.join(MANIFEST_FILE)).ok()?;
         serde_json::from_slice::<Header>(&bytes).ok()?.corpus
-    }
-
-    pub fn write(&self, generation: &Path) -> Result<()> {
-        let path = generation.join(MANIFEST_FILE);
-        let json = serde_json::to_vec_pretty(self).expect("a manifest serialises");
-        super::layout::write_durably(&path, &json)
     }
 
     pub fn documents(&self) -> u64 {

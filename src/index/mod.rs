@@ -1,8 +1,13 @@
-//! The on-disk index: keeping it in step with a corpus ([`Index::update`]) and opening it.
+//! The on-disk index: opening it ([`Index`]), its folder of generations
+//! ([`GenerationStore`]), its schema and tokenizers, and the writer that keeps it in step
+//! with a corpus ([`Index::update`]).
+//!
+//! Every method of [`Index`] lives here: searching is a [`Searcher`]'s job, and the
+//! shortcuts below only make one.
 
-mod layout;
 mod manifest;
 mod schema;
+mod store;
 mod tokenizer;
 mod update;
 
@@ -12,9 +17,15 @@ use tantivy::{IndexReader, ReloadPolicy};
 
 use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
-pub use layout::DirState;
+use crate::query::Query;
+use crate::search::eval::{Measures, Qrels, QueryLine, Ranking};
+use crate::search::explain::QueryReport;
+use crate::search::{Hit, SearchOptions, Searcher};
 pub use manifest::{FileEntry, Manifest, FORMAT};
+#[doc(hidden)] // the schema and tokenizers are the index's own; benches and fuzz reach them
 pub use schema::{Fields, StoredPassage};
+pub use store::{DirState, GenerationStore, WriterLock};
+#[doc(hidden)]
 pub use tokenizer::{
     register_tokenizers, DeclTokenizer, CHAR_TOKENIZER, GRAM_TOKENIZER, INDEX_TOKENIZER,
 };
@@ -41,9 +52,10 @@ impl Index {
     /// that publishes a new generation while this opens is not an error: the open retries
     /// on the new one.
     pub fn open(dir: &Path) -> Result<Index> {
+        let store = GenerationStore::new(dir);
         let mut attempts = 0;
         loop {
-            let generation = match layout::inspect(dir)? {
+            let generation = match store.state()? {
                 DirState::Live(generation) => generation,
                 DirState::Empty => {
                     return Err(Error::NotAnIndex {
@@ -52,11 +64,12 @@ impl Index {
                     })
                 }
             };
-            match Self::open_generation(dir, &generation) {
+            match Self::open_generation(&store, &generation) {
                 Ok(index) => return Ok(index),
                 Err(err) => {
                     attempts += 1;
-                    let moved_on = layout::inspect(dir)
+                    let moved_on = store
+                        .state()
                         .is_ok_and(|now| now != DirState::Live(generation.clone()));
                     if !moved_on || attempts >= 5 {
                         return Err(err);
@@ -71,7 +84,7 @@ impl Index {
     /// run's report when it indexed. An incompatible index built from another corpus is left
     /// alone: [`Error::IncompatibleIndex`].
     pub fn open_or_build(dir: &Path, corpus: &[PathBuf]) -> Result<(Index, Option<UpdateReport>)> {
-        let full = match layout::inspect(dir)? {
+        let full = match GenerationStore::new(dir).state()? {
             DirState::Empty => false,
             DirState::Live(generation) => match Self::open(dir) {
                 Err(Error::IncompatibleIndex { .. })
@@ -90,8 +103,9 @@ impl Index {
         Ok((Self::open(dir)?, Some(report)))
     }
 
-    fn open_generation(dir: &Path, generation: &Path) -> Result<Index> {
-        let manifest = Manifest::read(generation)?;
+    fn open_generation(store: &GenerationStore, generation: &Path) -> Result<Index> {
+        let dir = store.dir();
+        let manifest = store.manifest(generation)?;
         let analyzer = Analyzer::new(manifest.user_dict.clone());
         check_compatible(dir, &manifest, &analyzer)?;
         let index = tantivy::Index::open_in_dir(generation).map_err(Error::tantivy(generation))?;
@@ -134,6 +148,67 @@ impl Index {
     /// The analysis the index was built with (its user dictionary included).
     pub fn analyzer(&self) -> &Analyzer {
         &self.analyzer
+    }
+
+    /// Bring the index in `dir` in step with `corpus` (folders or files): the writer (see
+    /// [`update`](self#reindexing)). Indexes open on `dir` keep their view until reopened.
+    pub fn update(
+        dir: &Path,
+        corpus: &[PathBuf],
+        options: &UpdateOptions,
+        observer: &dyn Observer,
+    ) -> Result<UpdateReport> {
+        update::run(dir, corpus, options, observer)
+    }
+
+    /// A [`Searcher`] over this index as it is now.
+    pub fn searcher(&self) -> Searcher<'_> {
+        Searcher::new(self)
+    }
+
+    /// Search for `query`: [`Searcher::search`] on a new searcher.
+    pub fn search(&self, query: &str, options: &SearchOptions) -> Result<Vec<Hit>> {
+        self.searcher().search(query, options)
+    }
+
+    /// Search with a query already parsed: [`Searcher::search_parsed`].
+    pub fn search_parsed(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
+        self.searcher().search_parsed(query, options)
+    }
+
+    /// Documents ranked by their best passage: [`Searcher::search_documents`].
+    pub fn search_documents(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
+        self.searcher().search_documents(query, options)
+    }
+
+    /// Parse and expand `input` against this index: [`Searcher::parse_query`].
+    pub fn parse_query(&self, input: &str, options: &SearchOptions) -> Result<Query> {
+        self.searcher().parse_query(input, options)
+    }
+
+    /// What `input` becomes and the plan that runs: [`Searcher::explain_query`].
+    pub fn explain_query(&self, input: &str, options: &SearchOptions) -> Result<QueryReport> {
+        self.searcher().explain_query(input, options)
+    }
+
+    /// Many queries on all cores, through one searcher: [`Searcher::search_batch`].
+    pub fn search_batch(
+        &self,
+        queries: &[QueryLine],
+        options: &SearchOptions,
+        ranking: Ranking,
+    ) -> Vec<Result<Vec<Hit>>> {
+        self.searcher().search_batch(queries, options, ranking)
+    }
+
+    /// Measure a batch against judgments: [`Searcher::evaluate`].
+    pub fn evaluate(
+        &self,
+        queries: &[QueryLine],
+        qrels: &Qrels,
+        options: &SearchOptions,
+    ) -> (Measures, Vec<(QueryLine, Error)>) {
+        self.searcher().evaluate(queries, qrels, options)
     }
 }
 

@@ -22,7 +22,7 @@ use xxhash_rust::xxh3::xxh3_128;
 
 use super::register_tokenizers;
 use super::{
-    check_compatible, layout, DirState, Fields, FileEntry, Index, Manifest, StoredPassage, FORMAT,
+    check_compatible, Fields, FileEntry, GenerationStore, Manifest, StoredPassage, FORMAT,
 };
 use crate::analysis::{Analyzer, UserDict};
 use crate::corpus::{self, CorpusFile, Document, Skipped};
@@ -94,139 +94,137 @@ enum Outcome {
 
 const WRITER_BYTES_PER_THREAD: usize = 64 << 20;
 
-impl Index {
-    /// Bring the index in `dir` in step with `corpus` (folders or files); see the module docs.
-    pub fn update(
-        dir: &Path,
-        corpus: &[PathBuf],
-        options: &UpdateOptions,
-        observer: &dyn Observer,
-    ) -> Result<UpdateReport> {
-        let started = Instant::now();
-        layout::inspect(dir)?;
-        let _lock = layout::lock(dir, || observer.waiting_for_lock(dir))?;
-        let live = match layout::inspect(dir)? {
-            DirState::Live(generation) => Some(generation),
-            DirState::Empty => None,
-        };
-        let previous = match &live {
-            Some(generation) => match Manifest::read(generation) {
-                Ok(manifest) => Some(manifest),
-                Err(_) if options.full => None,
-                Err(err) => return Err(err),
-            },
-            None => None,
-        };
-        let user_dict = options
-            .user_dict
-            .clone()
-            .or_else(|| previous.as_ref().and_then(|m| m.user_dict.clone()));
-        let analyzer = Analyzer::new(user_dict);
-        if let (Some(manifest), false) = (&previous, options.full) {
-            check_compatible(dir, manifest, &analyzer)?;
-        }
-        if options.full || previous.is_none() {
-            // Everything will be segmented: load jieba's dictionary while the files are read.
-            let analyzer = analyzer.clone();
-            std::thread::spawn(move || analyzer.load_dictionary());
-        }
-        let old_files = previous.map(|m| m.files).unwrap_or_default();
-
-        let (files, mut skipped_files) = corpus::list(corpus)?;
-        let outcomes = read_all(&files, &old_files, options.full, observer);
-
-        let mut report = UpdateReport {
-            added: 0,
-            updated: 0,
-            removed: 0,
-            unchanged: 0,
-            skipped: 0,
-            documents: 0,
-            passages: 0,
-            seconds: 0.0,
-            skipped_files: Vec::new(),
-        };
-        let mut entries: BTreeMap<String, FileEntry> = BTreeMap::new();
-        let mut to_delete: Vec<&str> = Vec::new();
-        let mut to_add: Vec<(&CorpusFile, Vec<Document>)> = Vec::new();
-        let mut to_carry: Vec<&str> = Vec::new();
-        for (file, outcome) in files.iter().zip(outcomes) {
-            let old = old_files.get(&file.key);
-            match outcome {
-                Outcome::Unchanged(entry) => {
-                    report.unchanged += 1;
-                    entries.insert(file.key.clone(), entry);
-                }
-                Outcome::Changed { entry, documents } => {
-                    match old {
-                        Some(old) if old.hash == entry.hash => report.unchanged += 1,
-                        Some(_) => report.updated += 1,
-                        None => report.added += 1,
-                    }
-                    if old.is_some() {
-                        to_delete.push(&file.key);
-                    }
-                    entries.insert(file.key.clone(), entry);
-                    to_add.push((file, documents));
-                }
-                Outcome::Failed(err) => {
-                    skipped_files.push(Skipped {
-                        path: file.path.clone(),
-                        reason: err.to_string(),
-                        failed: true,
-                    });
-                    if let Some(old) = old {
-                        entries.insert(file.key.clone(), old.clone());
-                        to_carry.push(&file.key);
-                    }
-                }
-            }
-        }
-        for key in old_files.keys() {
-            if !entries.contains_key(key) {
-                report.removed += 1;
-                to_delete.push(key);
-            }
-        }
-        report.skipped = skipped_files.len() as u64;
-        report.skipped_files = skipped_files;
-
-        let manifest = Manifest {
-            format: FORMAT,
-            analysis: analyzer.fingerprint(),
-            user_dict: analyzer.user_dict().cloned(),
-            corpus: corpus.to_vec(),
-            files: entries,
-        };
-        report.documents = manifest.documents();
-        report.passages = manifest.passages();
-
-        let changed = report.added + report.updated + report.removed > 0;
-        if live.is_some() && !options.full && !changed {
-            report.seconds = started.elapsed().as_secs_f64();
-            return Ok(report);
-        }
-
-        let generation = layout::create_generation(dir)?;
-        let result = write_generation(
-            &generation,
-            live.as_deref(),
-            &analyzer,
-            options.full,
-            &to_delete,
-            &to_add,
-            &to_carry,
-            observer,
-        )
-        .and_then(|()| manifest.write(&generation))
-        .and_then(|()| layout::publish(dir, &generation));
-        if result.is_err() {
-            let _ = std::fs::remove_dir_all(&generation);
-        }
-        result?;
-        report.seconds = started.elapsed().as_secs_f64();
-        Ok(report)
+/// Bring the index in `dir` in step with `corpus` (folders or files); see the module docs.
+pub(crate) fn run(
+    dir: &Path,
+    corpus: &[PathBuf],
+    options: &UpdateOptions,
+    observer: &dyn Observer,
+) -> Result<UpdateReport> {
+    let started = Instant::now();
+    let store = GenerationStore::new(dir);
+    store.state()?;
+    let lock = store.lock(|| observer.waiting_for_lock(dir))?;
+    store.remove_abandoned(&lock)?;
+    let live = store.live()?;
+    let previous = match &live {
+        Some(generation) => match store.manifest(generation) {
+            Ok(manifest) => Some(manifest),
+            Err(_) if options.full => None,
+            Err(err) => return Err(err),
+        },
+        None => None,
+    };
+    let user_dict = options
+        .user_dict
+        .clone()
+        .or_else(|| previous.as_ref().and_then(|m| m.user_dict.clone()));
+    let analyzer = Analyzer::new(user_dict);
+    if let (Some(manifest), false) = (&previous, options.full) {
+        check_compatible(dir, manifest, &analyzer)?;
     }
+    if options.full || previous.is_none() {
+        // Everything will be segmented: load jieba's dictionary while the files are read.
+        let analyzer = analyzer.clone();
+        std::thread::spawn(move || analyzer.load_dictionary());
+    }
+    let old_files = previous.map(|m| m.files).unwrap_or_default();
+
+    let (files, mut skipped_files) = corpus::list(corpus)?;
+    let outcomes = read_all(&files, &old_files, options.full, observer);
+
+    let mut report = UpdateReport {
+        added: 0,
+        updated: 0,
+        removed: 0,
+        unchanged: 0,
+        skipped: 0,
+        documents: 0,
+        passages: 0,
+        seconds: 0.0,
+        skipped_files: Vec::new(),
+    };
+    let mut entries: BTreeMap<String, FileEntry> = BTreeMap::new();
+    let mut to_delete: Vec<&str> = Vec::new();
+    let mut to_add: Vec<(&CorpusFile, Vec<Document>)> = Vec::new();
+    let mut to_carry: Vec<&str> = Vec::new();
+    for (file, outcome) in files.iter().zip(outcomes) {
+        let old = old_files.get(&file.key);
+        match outcome {
+            Outcome::Unchanged(entry) => {
+                report.unchanged += 1;
+                entries.insert(file.key.clone(), entry);
+            }
+            Outcome::Changed { entry, documents } => {
+                match old {
+                    Some(old) if old.hash == entry.hash => report.unchanged += 1,
+                    Some(_) => report.updated += 1,
+                    None => report.added += 1,
+                }
+                if old.is_some() {
+                    to_delete.push(&file.key);
+                }
+                entries.insert(file.key.clone(), entry);
+                to_add.push((file, documents));
+            }
+            Outcome::Failed(err) => {
+                skipped_files.push(Skipped {
+                    path: file.path.clone(),
+                    reason: err.to_string(),
+                    failed: true,
+                });
+                if let Some(old) = old {
+                    entries.insert(file.key.clone(), old.clone());
+                    to_carry.push(&file.key);
+                }
+            }
+        }
+    }
+    for key in old_files.keys() {
+        if !entries.contains_key(key) {
+            report.removed += 1;
+            to_delete.push(key);
+        }
+    }
+    report.skipped = skipped_files.len() as u64;
+    report.skipped_files = skipped_files;
+
+    let manifest = Manifest {
+        format: FORMAT,
+        analysis: analyzer.fingerprint(),
+        user_dict: analyzer.user_dict().cloned(),
+        corpus: corpus.to_vec(),
+        files: entries,
+    };
+    report.documents = manifest.documents();
+    report.passages = manifest.passages();
+
+    let changed = report.added + report.updated + report.removed > 0;
+    if live.is_some() && !options.full && !changed {
+        report.seconds = started.elapsed().as_secs_f64();
+        return Ok(report);
+    }
+
+    let generation = store.create_generation(&lock)?;
+    let result = write_generation(
+        &store,
+        &generation,
+        live.as_deref(),
+        &analyzer,
+        options.full,
+        &to_delete,
+        &to_add,
+        &to_carry,
+        observer,
+    )
+    .and_then(|()| store.write_manifest(&generation, &manifest))
+    .and_then(|()| store.publish(&generation, &lock));
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&generation);
+    }
+    result?;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
 }
 
 /// Read, hash and parse the files on all cores, in the files' order.
@@ -279,6 +277,7 @@ fn read_one(file: &CorpusFile, old: Option<&FileEntry>, full: bool) -> Outcome {
 
 #[allow(clippy::too_many_arguments)]
 fn write_generation(
+    store: &GenerationStore,
     generation: &Path,
     live: Option<&Path>,
     analyzer: &Analyzer,
@@ -291,7 +290,7 @@ fn write_generation(
     let tantivy_error = Error::tantivy(generation);
     let index = match (live, full) {
         (Some(live), false) => {
-            layout::clone_generation(live, generation)?;
+            store.clone_generation(live, generation)?;
             tantivy::Index::open_in_dir(generation)
         }
         _ => tantivy::Index::create_in_dir(generation, Fields::schema().0),

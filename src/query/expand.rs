@@ -15,10 +15,17 @@ use crate::query::pinyin::{self, Vocabulary};
 use crate::query::{Clause, Occur, Query};
 use crate::search::SearchOptions;
 
-impl Index {
-    /// Parse `input` and expand it against this index (see [`Query::parse`]).
-    pub fn parse_query(&self, input: &str, options: &SearchOptions) -> Result<Query> {
-        let mut query = Query::parse_with(input, &self.analyzer, options.all)?;
+/// Expands queries against one view of an index: the forms it adds are those that view
+/// holds.
+pub(crate) struct Expander<'a> {
+    pub(crate) index: &'a Index,
+    pub(crate) snapshot: &'a tantivy::Searcher,
+}
+
+impl Expander<'_> {
+    /// Parse `input` and expand it against the index (see [`Query::parse`]).
+    pub(crate) fn parse(&self, input: &str, options: &SearchOptions) -> Result<Query> {
+        let mut query = Query::parse_with(input, &self.index.analyzer, options.all)?;
         if options.pinyin {
             self.join_pinyin_words(&mut query)?;
         }
@@ -72,7 +79,7 @@ impl Index {
             if joined == i + 1 {
                 query.clauses.push(old[i].clone());
             } else {
-                let mut parsed = Query::parse(&words(&old[i..joined]), &self.analyzer)?;
+                let mut parsed = Query::parse(&words(&old[i..joined]), &self.index.analyzer)?;
                 let mut clause = parsed.clauses.remove(0);
                 clause.source = words(&old[i..joined]);
                 clause.terms = old[i..joined]
@@ -123,10 +130,10 @@ impl Index {
                 .map(str::to_owned)
                 .collect();
         }
-        let searcher = self.reader.searcher();
+        let searcher = self.snapshot;
         let mut found = Vec::new();
         for text in candidates {
-            let Ok(parsed) = Query::parse(&text, &self.analyzer) else {
+            let Ok(parsed) = Query::parse(&text, &self.index.analyzer) else {
                 continue;
             };
             let Some(mut form) = parsed.clauses.into_iter().next() else {
@@ -140,10 +147,10 @@ impl Index {
                 continue;
             }
             form.occur = clause.occur;
-            let presence = crate::search::presence(&self.fields, &form);
+            let presence = crate::search::presence(&self.index.fields, &form);
             let count = searcher
                 .search(&presence, &Count)
-                .map_err(Error::tantivy(&self.dir))?;
+                .map_err(Error::tantivy(&self.index.dir))?;
             if count > 0 {
                 found.push((count, form));
             }
@@ -197,7 +204,7 @@ impl Index {
             let mut clause = if joined == i + 1 {
                 old[i].clone()
             } else {
-                let mut parsed = Query::parse(&format!("py:\"{source}\""), &self.analyzer)?;
+                let mut parsed = Query::parse(&format!("py:\"{source}\""), &self.index.analyzer)?;
                 parsed.clauses.remove(0)
             };
             clause.pinyin = pinyin::normalize(&source);
@@ -211,18 +218,18 @@ impl Index {
 
     /// The Chinese forms of pinyin `target` that occur in the index, most useful first.
     fn pinyin_forms(&self, target: &str, occur: Occur) -> Result<Vec<Clause>> {
-        let searcher = self.reader.searcher();
+        let searcher = self.snapshot;
         let mut forms = Vec::new();
         for (text, pieces) in self.vocabulary()?.candidates(target) {
-            let parsed = Query::parse(&text, &self.analyzer)?;
+            let parsed = Query::parse(&text, &self.index.analyzer)?;
             let Some(mut clause) = parsed.clauses.into_iter().next() else {
                 continue;
             };
             clause.occur = occur;
-            let presence = crate::search::presence(&self.fields, &clause);
+            let presence = crate::search::presence(&self.index.fields, &clause);
             let count = searcher
                 .search(&presence, &Count)
-                .map_err(Error::tantivy(&self.dir))?;
+                .map_err(Error::tantivy(&self.index.dir))?;
             if count > 0 {
                 forms.push((pieces, std::cmp::Reverse(count), clause));
             }
@@ -240,19 +247,19 @@ impl Index {
 
     /// The index's Han words and characters by spelling, read once per opened index.
     fn vocabulary(&self) -> Result<&Vocabulary> {
-        if let Some(vocabulary) = self.vocabulary.get() {
+        if let Some(vocabulary) = self.index.vocabulary.get() {
             return Ok(vocabulary);
         }
         let han_terms = |field: Field| -> Result<Vec<String>> {
             let mut terms = HashSet::new();
-            for segment in self.reader.searcher().segment_readers() {
+            for segment in self.snapshot.segment_readers() {
                 let inverted = segment
                     .inverted_index(field)
-                    .map_err(Error::tantivy(&self.dir))?;
+                    .map_err(Error::tantivy(&self.index.dir))?;
                 let mut stream = inverted
                     .terms()
                     .stream()
-                    .map_err(|e| Error::tantivy(&self.dir)(e.into()))?;
+                    .map_err(|e| Error::tantivy(&self.index.dir)(e.into()))?;
                 while stream.advance() {
                     if let Ok(term) = std::str::from_utf8(stream.key()) {
                         if pinyin::is_han_term(term) {
@@ -263,12 +270,12 @@ impl Index {
             }
             Ok(terms.into_iter().collect())
         };
-        let words = han_terms(self.fields.text)?;
-        let chars = han_terms(self.fields.chars)?;
-        let pairs = han_terms(self.fields.grams)?;
+        let words = han_terms(self.index.fields.text)?;
+        let chars = han_terms(self.index.fields.chars)?;
+        let pairs = han_terms(self.index.fields.grams)?;
         let vocabulary =
             Vocabulary::new(words.into_iter().chain(chars), pairs.into_iter().collect());
-        Ok(self.vocabulary.get_or_init(|| vocabulary))
+        Ok(self.index.vocabulary.get_or_init(|| vocabulary))
     }
 }
 

@@ -28,7 +28,7 @@
 //! which is what ranks a question typed as one unspaced sentence.
 
 pub mod cross;
-mod expand;
+pub(crate) mod expand;
 pub mod pinyin;
 
 use crate::analysis::Analyzer;

@@ -19,8 +19,9 @@ use tantivy::collector::DocSetCollector;
 use tantivy::query::RegexQuery;
 use tantivy::TantivyDocument;
 
+use super::Searcher;
 use crate::error::{Error, Result};
-use crate::index::{Index, StoredPassage};
+use crate::index::StoredPassage;
 use crate::text::Lang;
 
 /// A hit's passage in the other language.
@@ -68,22 +69,23 @@ fn escape_regex(text: &str) -> String {
     out
 }
 
-impl Index {
-    /// The counterpart of a stored passage, if the corpus holds its translation.
-    pub(crate) fn counterpart(&self, passage: &StoredPassage) -> Result<Option<Counterpart>> {
+/// The counterpart of a stored passage in the view `searcher` has, if the corpus holds its
+/// translation.
+pub(crate) fn find(searcher: &Searcher, passage: &StoredPassage) -> Result<Option<Counterpart>> {
+    let (index, snapshot) = (searcher.index, &searcher.snapshot);
+    {
         let group = group_of(&passage.doc);
         let pattern = format!("{}(#.*)?", escape_regex(group));
-        let query = RegexQuery::from_pattern(&pattern, self.fields.doc)
-            .map_err(Error::tantivy(&self.dir))?;
-        let searcher = self.reader.searcher();
-        let addresses = searcher
+        let query = RegexQuery::from_pattern(&pattern, index.fields.doc)
+            .map_err(Error::tantivy(&index.dir))?;
+        let addresses = snapshot
             .search(&query, &DocSetCollector)
-            .map_err(Error::tantivy(&self.dir))?;
+            .map_err(Error::tantivy(&index.dir))?;
         let mut members: BTreeMap<(String, String), Vec<StoredPassage>> = BTreeMap::new();
         for address in addresses {
             let document: TantivyDocument =
-                searcher.doc(address).map_err(Error::tantivy(&self.dir))?;
-            let stored = self.fields.read(&document);
+                snapshot.doc(address).map_err(Error::tantivy(&index.dir))?;
+            let stored = index.fields.read(&document);
             members
                 .entry((stored.doc.clone(), stored.source.clone()))
                 .or_default()
@@ -152,6 +154,7 @@ fn pair(own: &[StoredPassage], other: &[StoredPassage], at: usize) -> Option<usi
 
 /// An explicit passage key at the start of a passage: `[12]`, `[preamble]`, `Article 12`,
 /// `第十二条` / `第12條`; normalised so both languages give the same key.
+#[doc(hidden)]
 pub fn key_of(text: &str) -> Option<String> {
     let text = text.trim_start();
     if let Some(rest) = text.strip_prefix('[') {

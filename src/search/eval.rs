@@ -186,55 +186,55 @@ pub enum Ranking {
     Documents,
 }
 
-impl crate::Index {
-    /// Run many queries on all cores; results come in the queries' order.
-    pub fn search_batch(
-        &self,
-        queries: &[QueryLine],
-        options: &crate::SearchOptions,
-        ranking: Ranking,
-    ) -> Vec<Result<Vec<crate::Hit>>> {
-        crate::parallel::map(queries, |line| {
-            self.parse_query(&line.query, options)
-                .and_then(|q| match ranking {
-                    Ranking::Passages => self.search_parsed(&q, options),
-                    Ranking::Documents => self.search_documents(&q, options),
-                })
-        })
-    }
+/// Run many queries through `searcher` on all cores; results come in the queries' order.
+pub(crate) fn search_batch(
+    searcher: &super::Searcher,
+    queries: &[QueryLine],
+    options: &crate::SearchOptions,
+    ranking: Ranking,
+) -> Vec<Result<Vec<crate::Hit>>> {
+    crate::parallel::map(queries, |line| {
+        searcher
+            .parse_query(&line.query, options)
+            .and_then(|q| match ranking {
+                Ranking::Passages => searcher.search_parsed(&q, options),
+                Ranking::Documents => searcher.search_documents(&q, options),
+            })
+    })
+}
 
-    /// Rank documents for every query and measure the run against `qrels`. Queries that
-    /// fail to parse are returned with their error and count as queries with no hit.
-    pub fn evaluate(
-        &self,
-        queries: &[QueryLine],
-        qrels: &Qrels,
-        options: &crate::SearchOptions,
-    ) -> (Measures, Vec<(QueryLine, crate::Error)>) {
-        let options = crate::SearchOptions {
-            limit: CUTOFF,
-            ..options.clone()
-        };
-        let mut ranked = BTreeMap::new();
-        let mut failed = Vec::new();
-        for (line, result) in
-            queries
-                .iter()
-                .zip(self.search_batch(queries, &options, Ranking::Documents))
-        {
-            match result {
-                Ok(hits) => {
-                    ranked.insert(line.qid.clone(), hits.into_iter().map(|h| h.doc).collect());
-                }
-                Err(err) => failed.push((line.clone(), err)),
+/// Rank documents for every query through `searcher` and measure the run against `qrels`.
+/// Queries that fail to parse are returned with their error and count as queries with no hit.
+pub(crate) fn evaluate(
+    searcher: &super::Searcher,
+    queries: &[QueryLine],
+    qrels: &Qrels,
+    options: &crate::SearchOptions,
+) -> (Measures, Vec<(QueryLine, crate::Error)>) {
+    let options = crate::SearchOptions {
+        limit: CUTOFF,
+        ..options.clone()
+    };
+    let mut ranked = BTreeMap::new();
+    let mut failed = Vec::new();
+    for (line, result) in queries.iter().zip(search_batch(
+        searcher,
+        queries,
+        &options,
+        Ranking::Documents,
+    )) {
+        match result {
+            Ok(hits) => {
+                ranked.insert(line.qid.clone(), hits.into_iter().map(|h| h.doc).collect());
             }
+            Err(err) => failed.push((line.clone(), err)),
         }
-        let asked: HashSet<&str> = queries.iter().map(|q| q.qid.as_str()).collect();
-        let judged: Qrels = qrels
-            .iter()
-            .filter(|(qid, _)| asked.contains(qid.as_str()))
-            .map(|(q, r)| (q.clone(), r.clone()))
-            .collect();
-        (measure(&judged, &ranked), failed)
     }
+    let asked: HashSet<&str> = queries.iter().map(|q| q.qid.as_str()).collect();
+    let judged: Qrels = qrels
+        .iter()
+        .filter(|(qid, _)| asked.contains(qid.as_str()))
+        .map(|(q, r)| (q.clone(), r.clone()))
+        .collect();
+    (measure(&judged, &ranked), failed)
 }

@@ -5,8 +5,6 @@
 use serde::Serialize;
 
 use crate::analysis::fold::to_simplified;
-use crate::error::Result;
-use crate::index::Index;
 use crate::query::{Occur, Query};
 use crate::search::{Plan, SearchOptions};
 use crate::text::cleanup::clean;
@@ -61,14 +59,6 @@ fn occur_name(occur: Occur, all: bool) -> &'static str {
         Occur::Should => "should",
         Occur::Must => "must",
         Occur::MustNot => "must_not",
-    }
-}
-
-impl Index {
-    /// Explain `input` as [`Index::search`] would run it with `options`.
-    pub fn explain_query(&self, input: &str, options: &SearchOptions) -> Result<QueryReport> {
-        let query = self.parse_query(input, options)?;
-        Ok(report(input, &query, options))
     }
 }
 

@@ -8,14 +8,15 @@
 pub mod counterpart;
 pub mod eval;
 pub mod explain;
+#[doc(hidden)] // reached by the property tests and fuzz targets; hits carry highlights
 pub mod highlight;
 pub mod plan;
+pub mod rank;
 mod tier;
 
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
-use tantivy::collector::TopDocs;
 use tantivy::query::Query as TantivyQuery;
 use tantivy::{DocAddress, TantivyDocument};
 
@@ -24,6 +25,9 @@ use crate::error::{Error, Result};
 use crate::index::{Fields, Index, StoredPassage};
 use crate::query::{Clause, Query};
 use crate::text::Lang;
+use eval::{Measures, Qrels, QueryLine, Ranking};
+use explain::QueryReport;
+pub use rank::{Candidate, LexicalRanker, Ranker};
 
 /// How to search.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,61 +103,96 @@ pub struct Hit {
     pub via: Option<Vec<(String, String)>>,
 }
 
-impl Index {
-    /// A [`Searcher`] over this index.
-    pub fn searcher(&self) -> Searcher<'_> {
-        Searcher {
-            index: self,
-            snapshot: self.reader.searcher(),
-        }
-    }
-
-    /// Search for `query` (see [`Query::parse`] for the syntax): [`Searcher::search`].
-    pub fn search(&self, query: &str, options: &SearchOptions) -> Result<Vec<Hit>> {
-        self.searcher().search(query, options)
-    }
-
-    /// Search with a query already parsed: [`Searcher::search_parsed`].
-    pub fn search_parsed(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
-        self.searcher().search_parsed(query, options)
-    }
-
-    /// Documents ranked by their best passage: [`Searcher::search_documents`].
-    pub fn search_documents(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
-        self.searcher().search_documents(query, options)
-    }
-}
-
 /// A view of an index for searching, as in tantivy's read/write split: an [`Index`] opens a
 /// generation, a `Searcher` searches it, and [`Index::update`] writes the next one. Every
 /// search through one `Searcher` reads the same passages, so the pages of a query agree.
 /// Cheap to get ([`Index::searcher`]) and to keep.
 pub struct Searcher<'a> {
-    index: &'a Index,
-    snapshot: tantivy::Searcher,
+    pub(crate) index: &'a Index,
+    pub(crate) snapshot: tantivy::Searcher,
+    ranker: Box<dyn Ranker + 'a>,
 }
 
-impl Searcher<'_> {
+impl<'a> Searcher<'a> {
+    /// A view of `index` as it is now, ranking with [`LexicalRanker`].
+    pub fn new(index: &'a Index) -> Searcher<'a> {
+        Searcher {
+            index,
+            snapshot: index.reader.searcher(),
+            ranker: Box::new(LexicalRanker),
+        }
+    }
+
+    /// The same view, ranking with `ranker` instead.
+    pub fn with_ranker(self, ranker: impl Ranker + 'a) -> Searcher<'a> {
+        Searcher {
+            ranker: Box::new(ranker),
+            ..self
+        }
+    }
+
+    /// The index this searches.
+    pub fn index(&self) -> &'a Index {
+        self.index
+    }
+
+    /// Parse `input` and expand it (pinyin, translations) against this view of the index
+    /// (see [`Query::parse`] for the syntax).
+    pub fn parse_query(&self, input: &str, options: &SearchOptions) -> Result<Query> {
+        let expander = crate::query::expand::Expander {
+            index: self.index,
+            snapshot: &self.snapshot,
+        };
+        expander.parse(input, options)
+    }
+
+    /// What `input` becomes and the plan that runs, as [`Searcher::search`] would run it.
+    pub fn explain_query(&self, input: &str, options: &SearchOptions) -> Result<QueryReport> {
+        let query = self.parse_query(input, options)?;
+        Ok(explain::report(input, &query, options))
+    }
+
     /// Search for `query` (see [`Query::parse`] for the syntax).
     pub fn search(&self, query: &str, options: &SearchOptions) -> Result<Vec<Hit>> {
-        let query = self.index.parse_query(query, options)?;
+        let query = self.parse_query(query, options)?;
         self.search_parsed(&query, options)
+    }
+
+    /// Run many queries on all cores; results come in the queries' order.
+    pub fn search_batch(
+        &self,
+        queries: &[QueryLine],
+        options: &SearchOptions,
+        ranking: Ranking,
+    ) -> Vec<Result<Vec<Hit>>> {
+        eval::search_batch(self, queries, options, ranking)
+    }
+
+    /// Rank documents for every query and measure the run against `qrels`. Queries that
+    /// fail to parse are returned with their error and count as queries with no hit.
+    pub fn evaluate(
+        &self,
+        queries: &[QueryLine],
+        qrels: &Qrels,
+        options: &SearchOptions,
+    ) -> (Measures, Vec<(QueryLine, Error)>) {
+        eval::evaluate(self, queries, qrels, options)
     }
 
     /// Search with a query already parsed.
     pub fn search_parsed(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
         let index = self.index;
         let plan = Plan::new(query, options);
-        let ranked = self.rank(&plan, options.limit)?;
-        // The whole plan's query scores as the run that ranked did (see `rank`).
+        let ranked = self.ranker.rank(self, &plan, options.limit)?;
+        // The whole plan's query scores as the run that ranked did (see `LexicalRanker`).
         let explained = options.explain.then(|| plan.query(&index.fields));
         ranked
             .into_iter()
             .enumerate()
-            .map(|(i, (score, address))| {
+            .map(|(i, Candidate { score, address, .. })| {
                 let stored = self.stored(address)?;
                 let parallel = match options.parallel {
-                    true => index.counterpart(&stored)?,
+                    true => counterpart::find(self, &stored)?,
                     false => None,
                 };
                 let mut hit = self.hit(i + 1, score, stored, &query.clauses);
@@ -175,7 +214,7 @@ impl Searcher<'_> {
         let passages = options.limit.saturating_mul(10).max(100);
         let mut seen = HashSet::new();
         let mut hits = Vec::new();
-        for (score, address) in self.rank(&plan, passages)? {
+        for Candidate { score, address, .. } in self.ranker.rank(self, &plan, passages)? {
             if hits.len() == options.limit {
                 break;
             }
@@ -193,40 +232,6 @@ impl Searcher<'_> {
             .doc(address)
             .map_err(Error::tantivy(&self.index.dir))?;
         Ok(self.index.fields.read(&document))
-    }
-
-    /// The best `limit` passages in rank order with their scores: one pass of the plan's
-    /// query, less those under its threshold (they sort last, so the rest are the best).
-    /// Two cheaper runs give the same passages and scores where they apply (see
-    /// [`Plan::term_union`] and [`Plan::everything_present`]).
-    fn rank(&self, plan: &Plan, limit: usize) -> Result<Vec<(f32, DocAddress)>> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let top = TopDocs::with_limit(limit).order_by_score();
-        let run = |query: &dyn TantivyQuery| -> Result<Vec<(f32, DocAddress)>> {
-            self.snapshot
-                .search(query, &top)
-                .map_err(Error::tantivy(&self.index.dir))
-        };
-        if let Some(union) = plan.term_union(&self.index.fields, self.index.has_titles) {
-            let mut ranked = run(union.as_ref())?;
-            for (score, _) in &mut ranked {
-                *score += TIER;
-            }
-            return Ok(ranked);
-        }
-        if let Some(everything) = plan.everything_present(&self.index.fields) {
-            let ranked = run(everything.as_ref())?;
-            if ranked.len() == limit {
-                return Ok(ranked);
-            }
-        }
-        let mut ranked = run(plan.query(&self.index.fields).as_ref())?;
-        if let Some(threshold) = plan.threshold {
-            ranked.retain(|(score, _)| *score >= threshold);
-        }
-        Ok(ranked)
     }
 
     fn hit(&self, rank: usize, score: f32, stored: StoredPassage, clauses: &[Clause]) -> Hit {
