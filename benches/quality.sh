@@ -9,7 +9,7 @@ if [ ! -d "$data" ]; then
   echo "skipped: $data is absent" >&2
   exit 0
 fi
-cargo build --release --quiet
+cargo build --release --quiet --bin declsearch
 bin=target/release/declsearch
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -22,3 +22,6 @@ run() { # name corpus queries qrels
 run cmrc2018 cmrc2018/cmrc2018.corpus.jsonl cmrc2018/cmrc2018.queries.tsv cmrc2018/cmrc2018.qrels
 run xquad-zh xquad/xquad-zh.corpus.jsonl xquad/xquad-zh.dev.queries.tsv xquad/xquad.dev.qrels
 run xquad-en xquad/xquad-en.corpus.jsonl xquad/xquad-en.dev.queries.tsv xquad/xquad.dev.qrels
+# English questions against the Chinese paragraphs, through their translations.
+printf '%-10s ' "en->zh"
+"$bin" eval --cross --index "$work/xquad-zh" --queries "$data/xquad/xquad-en.dev.queries.tsv" --qrels "$data/xquad/xquad.dev.qrels" 2>/dev/null

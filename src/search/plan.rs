@@ -520,15 +520,23 @@ fn form_presence(form: &Clause, typed: bool) -> Node {
     if typed && form.is_single_char() {
         return Node::term(Field::Chars, &form.terms[0].1, PRESENCE_WEIGHT);
     }
+    let grams = Node::Sequence {
+        field: Field::Grams,
+        terms: form.bigrams.clone(),
+    };
+    let single_characters = form.terms.iter().all(|(_, t)| is_single_han(t));
+    if form.han_only && !form.bigrams.is_empty() && single_characters {
+        // A run of single characters (`其应`, `应由该`): its bigrams in order stand wherever
+        // its one-character words stand in order, so the phrase over those common words
+        // would read long position lists to match nothing more (as for such a unit).
+        return Node::Boost(PRESENCE_WEIGHT, Box::new(grams));
+    }
     let mut ways = vec![Node::Sequence {
         field: Field::Text,
         terms: form.terms.clone(),
     }];
     if form.han_only && !form.bigrams.is_empty() {
-        ways.push(Node::Sequence {
-            field: Field::Grams,
-            terms: form.bigrams.clone(),
-        });
+        ways.push(grams);
     }
     Node::Boost(PRESENCE_WEIGHT, Box::new(Node::any(ways)))
 }
@@ -659,4 +667,29 @@ fn bag(clause: &Clause, which: Bag, scale: f32) -> Node {
         }
     }
     Node::Any(nodes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Analyzer;
+
+    fn clause(text: &str) -> Clause {
+        let query = Query::parse(text, &Analyzer::new(None)).unwrap();
+        query.clauses.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn a_run_of_single_characters_is_present_by_its_bigrams_alone() {
+        // jieba leaves 其 應 as words of one character each: the phrase over them would read
+        // both characters' positions everywhere, for passages the bigram 其应 already finds.
+        let run = clause("其應");
+        assert!(run.terms.iter().all(|(_, t)| is_single_han(t)));
+        assert_eq!(presence(&run).to_string(), "grams:其应 ×1");
+        // A clause with a word of two characters is still present as that word, too.
+        let words = clause("條規定");
+        let shown = presence(&words).to_string();
+        assert!(shown.contains("text:\"条@0 规定@1\""), "{shown}");
+        assert!(shown.contains("grams:\"条规@0 规定@1\""), "{shown}");
+    }
 }
