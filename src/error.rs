@@ -11,6 +11,22 @@ pub enum Error {
     #[error("corpus path {} does not exist", .0.display())]
     CorpusMissing(PathBuf),
 
+    #[error("there is no index in {} yet, and the corpus {} to build it from does not exist; give --index of an existing index, or --corpus of your documents", index.display(), corpus.display())]
+    NothingToSearch { index: PathBuf, corpus: PathBuf },
+
+    #[error("the index in {} was built from {}, not from {}; search it without --corpus, give another --index, or add --update to index {} into it", index.display(), built.display(), corpus.display(), corpus.display())]
+    OtherCorpus {
+        index: PathBuf,
+        built: PathBuf,
+        corpus: PathBuf,
+    },
+
+    #[error("no document {id:?} in the index{}", nearest_ids(nearest))]
+    UnknownDocument { id: String, nearest: Vec<String> },
+
+    #[error("interrupted; the previous index is unchanged")]
+    Interrupted,
+
     #[error("cannot read {}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -46,7 +62,7 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    #[error("{} is not a declsearch index ({reason}); give another --index folder or remove it", path.display())]
+    #[error("{} is not a declsearch index: {reason}", path.display())]
     NotAnIndex { path: PathBuf, reason: String },
 
     #[error("index {} was built by another analysis version; rebuild it with `declsearch index --full`\n  index:   {found}\n  program: {expected}", path.display())]
@@ -75,6 +91,13 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+}
+
+fn nearest_ids(nearest: &[String]) -> String {
+    match nearest.is_empty() {
+        true => String::new(),
+        false => format!("; the nearest ids are {}", nearest.join(", ")),
+    }
 }
 
 impl Error {

@@ -24,11 +24,13 @@ fn json_lines_carry_exactly_the_contract_fields_and_the_original_text() {
             "rank",
             "score",
             "doc",
+            "path",
             "passage",
             "lang",
             "line",
             "text",
             "highlights",
+            "snippet",
         ];
         let mut keys: Vec<&str> = value
             .as_object()
@@ -48,6 +50,7 @@ fn json_lines_carry_exactly_the_contract_fields_and_the_original_text() {
         let hit: declsearch::Hit = serde_json::from_value(value).unwrap();
         assert_eq!(hit.rank, i + 1);
         assert_eq!(hit.doc, "sco-qingdao-friendship-initiative");
+        assert_eq!(hit.path, "sco-qingdao-friendship-initiative.txt");
         assert_eq!(
             hit.text,
             lines[hit.line as usize - 1],
@@ -106,9 +109,13 @@ fn human_output_shows_hits_and_colours_only_when_asked_or_on_a_terminal() {
     let piped = ws.run(&["search", "减贫"]);
     assert_eq!(piped.code, 0);
     assert!(!piped.stdout.contains('\x1b'), "no colour when piped");
-    assert!(piped
-        .stdout
-        .starts_with("sco-qingdao-friendship-initiative #8  zh  line 8  score "));
+    assert!(
+        piped
+            .stdout
+            .starts_with("sco-qingdao-friendship-initiative.txt:8  #8  zh  score "),
+        "path:line as ripgrep, the doc id left out where the path gives it: {}",
+        piped.stdout
+    );
     assert!(piped.stdout.contains("五是加強減貧發(fā)展"));
 
     let forced = ws.run(&["search", "减贫", "--color", "always"]);

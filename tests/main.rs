@@ -2,6 +2,7 @@
 //! sharing [`common`] for temporary corpora, indexes and CLI runs decoded from `--json`.
 
 mod cli_contract;
+mod command_line;
 mod common;
 mod cross;
 mod hostile;

@@ -19,7 +19,16 @@ fn required_excluded_filters_and_all() {
     let (hits, _) = ws.search("减贫 doc:sco-qingdao-friendship-initiative", &[]);
     assert_eq!(passages(&hits), [8]);
     let (hits, run) = ws.search("减贫 doc:another", &[]);
-    assert_eq!((hits.len(), run.code), (0, 1));
+    assert_eq!(
+        (hits.len(), run.code),
+        (0, 2),
+        "an unknown document is an error"
+    );
+    assert!(
+        run.stderr.contains("sco-qingdao-friendship-initiative"),
+        "it names the known ids: {}",
+        run.stderr
+    );
     let (hits, _) = ws.search("-\"上海精神\" +互利", &[]);
     assert_eq!(sorted(passages(&hits)), [2, 6]);
     let (hits, _) = ws.search("+减贫 上合组织在哪些方面合作？", &[]);

@@ -192,7 +192,7 @@ fn formats_and_language_tags() {
         [
             ("K1".into(), 1, 2, Lang::Zh),
             ("notes".into(), 1, 1, Lang::Zh),
-            ("page".into(), 2, 3, Lang::Zh),
+            ("page".into(), 1, 2, Lang::Zh),
             ("r1".into(), 1, 1, Lang::Zh),
             ("summary".into(), 1, 1, Lang::En),
         ]
@@ -200,7 +200,8 @@ fn formats_and_language_tags() {
     let page = hits.iter().find(|h| h.doc == "page").unwrap();
     assert_eq!(
         (page.text.as_str(), highlighted(page)),
-        ("加強減貧交流", vec!["減貧"])
+        ("青島倡議\n加強減貧交流", vec!["減貧"]),
+        "the heading stays with the paragraph under it"
     );
 
     let (hits, _) = ws.search("poverty", &["--lang", "en"]);

@@ -4,7 +4,8 @@
 //! `script`, `style`, `template`, `noscript` and the `head` are dropped with their content,
 //! comments and declarations are skipped, character references are decoded, and whitespace is
 //! collapsed (kept inside `pre`). Each block element (`p`, `h1`-`h6`, `li`, `td`, `div`, ...)
-//! starts a new passage; `br` breaks a line inside one.
+//! starts a new passage; `br` breaks a line inside one. A heading (`h1`-`h6`) starts a passage
+//! and stays with the block under it, as a Markdown heading does.
 
 use crate::corpus::passage::{Lang, Passage};
 
@@ -60,6 +61,8 @@ struct Builder {
     text: String,
     line: usize,
     pending_space: bool,
+    /// A heading just ended and no text followed yet: it stays with the block under it.
+    after_heading: bool,
 }
 
 impl Builder {
@@ -75,6 +78,7 @@ impl Builder {
                 self.text.push(' ');
             }
             self.pending_space = false;
+            self.after_heading = false;
             self.text.push(c);
         }
     }
@@ -98,6 +102,7 @@ impl Builder {
         }
         self.text.clear();
         self.pending_space = false;
+        self.after_heading = false;
     }
 }
 
@@ -107,6 +112,7 @@ pub fn passages(html: &str) -> Vec<Passage> {
         text: String::new(),
         line: 1,
         pending_space: false,
+        after_heading: false,
     };
     let mut pre_depth = 0usize;
     let mut pos = 0;
@@ -146,9 +152,14 @@ pub fn passages(html: &str) -> Vec<Passage> {
                 .unwrap_or(html.len());
             continue;
         }
+        let heading = matches!(name.as_str(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
         if name == "br" {
             out.line_break();
-        } else if BLOCKS.contains(&name.as_str()) {
+        } else if heading && closing {
+            // A heading stays with the paragraph under it, as in Markdown.
+            out.line_break();
+            out.after_heading = !out.text.is_empty();
+        } else if BLOCKS.contains(&name.as_str()) && (heading || !out.after_heading) {
             out.flush();
         }
         if name == "pre" {
@@ -281,10 +292,24 @@ mod tests {
         assert_eq!(
             summary(html),
             [
-                (3, "青島倡議".into()),
-                (4, "論壇 贊同, 上合組織&友城。".into()),
+                (3, "青島倡議\n論壇 贊同, 上合組織&友城。".into()),
                 (7, "one\ntwo".into()),
                 (7, "A &eacute;".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_heading_stays_with_the_block_under_it_and_starts_a_passage() {
+        let html = "<p>intro</p><h2>第一条</h2>\n<div><p>人人生而自由。</p></div><p>next</p><h3>A</h3><h3>B</h3><p>b</p>";
+        assert_eq!(
+            summary(html),
+            [
+                (1, "intro".into()),
+                (1, "第一条\n人人生而自由。".into()),
+                (2, "next".into()),
+                (2, "A".into()),
+                (2, "B\nb".into()),
             ]
         );
     }

@@ -24,8 +24,17 @@ pub fn documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
         if line.trim().is_empty() {
             continue;
         }
-        let record: Record = serde_json::from_str(line)
-            .map_err(|e| (line_number, format!("not a record with id and text: {e}")))?;
+        let record: Record = serde_json::from_str(line).map_err(|e| {
+            // serde counts lines within the record, which is always line 1 of its own text:
+            // the file's line is `line_number`, and the column is what locates the fault.
+            let what = e.to_string();
+            let what = what.split(" at line ").next().unwrap_or_default();
+            let reason = format!(
+                "not a record with id and text: {what} (column {})",
+                e.column()
+            );
+            (line_number, reason)
+        })?;
         let id = match record.id {
             serde_json::Value::String(s) => s,
             serde_json::Value::Number(n) => n.to_string(),
@@ -65,6 +74,15 @@ mod tests {
             .map(|p| (p.number, p.line, p.lang))
             .collect();
         assert_eq!(lines, [(1, 3, Lang::En), (2, 3, Lang::En)]);
+    }
+
+    #[test]
+    fn a_bad_record_names_its_own_line_of_the_file_and_the_column() {
+        let (line, reason) =
+            documents("{\"id\":1,\"text\":\"a\"}\n{\"id\":2,\"text\":\"b\"\n").unwrap_err();
+        assert_eq!(line, 2);
+        assert!(reason.ends_with("(column 18)"), "{reason}");
+        assert!(!reason.contains("line 1"), "{reason}");
     }
 
     #[test]

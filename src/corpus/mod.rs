@@ -206,6 +206,12 @@ impl CorpusFile {
     }
 }
 
+/// The document id a file at `relative` (under its corpus root) gives its one document:
+/// `a/x.zh-Hant.md` is `a/x`.
+pub fn document_id(relative: &str) -> String {
+    split_name(relative).0
+}
+
 /// Document id and language tag from a relative path: `a/x.zh-Hant.md` is (`a/x`, zh).
 fn split_name(relative: &str) -> (String, Option<Lang>) {
     let (dir, name) = match relative.rsplit_once('/') {

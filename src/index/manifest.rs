@@ -79,6 +79,23 @@ impl Manifest {
         serde_json::from_slice::<Header>(&bytes).ok()?.corpus
     }
 
+    /// The path of the file with `key` relative to the corpus root it was found under:
+    /// keys are the root as given joined with that path, and a file given as a root is its
+    /// own file name.
+    pub fn relative_path<'a>(&self, key: &'a str) -> &'a str {
+        for root in &self.corpus {
+            let root = root.to_string_lossy();
+            let root = root.trim_end_matches('/');
+            if key == root {
+                return key.rsplit('/').next().unwrap_or(key);
+            }
+            if let Some(rest) = key.strip_prefix(root).and_then(|r| r.strip_prefix('/')) {
+                return rest;
+            }
+        }
+        key
+    }
+
     pub fn documents(&self) -> u64 {
         self.files.values().map(|f| f.documents).sum()
     }

@@ -72,18 +72,25 @@ impl GenerationStore {
             Err(e) => return Err(Error::io(dir)(e)),
         };
         if !meta.is_dir() {
-            return Err(self.not_an_index("it is a file, not a folder"));
+            return Err(
+                self.not_an_index("it is a file, not a folder; give --index a folder of its own")
+            );
         }
         let current = dir.join(CURRENT_FILE);
         match fs::read_to_string(&current) {
             Ok(name) => {
                 let name = name.trim();
                 if !is_generation_name(name) {
-                    return Err(self.not_an_index(&format!("{CURRENT_FILE} names {name:?}")));
+                    return Err(self.not_an_index(&format!(
+                        "its {CURRENT_FILE} names {name:?}; give --index a folder of its own"
+                    )));
                 }
                 let generation = dir.join(name);
                 if !generation.is_dir() {
-                    return Err(self.not_an_index(&format!("generation {name} is missing")));
+                    return Err(self.not_an_index(&format!(
+                        "its live generation {name} is missing; rebuild it with \
+                         `declsearch index --full`, or remove the folder"
+                    )));
                 }
                 Ok(DirState::Live(generation))
             }
@@ -100,8 +107,12 @@ impl GenerationStore {
                     })
                     .unwrap_or(true)
                 });
+                // Somebody's own folder (their corpus, say) is never ours to remove.
                 match foreign {
-                    true => Err(self.not_an_index(&format!("it has files but no {CURRENT_FILE}"))),
+                    true => Err(self.not_an_index(
+                        "it holds files that declsearch did not write; give --index a folder \
+                         of its own (declsearch creates it)",
+                    )),
                     false => Ok(DirState::Empty),
                 }
             }

@@ -76,6 +76,11 @@ pub trait Observer: Sync {
     fn indexing(&self, _passages: u64) {}
     /// One more passage added.
     fn indexed(&self) {}
+    /// Whether the run should stop (the user pressed Ctrl-C): it then ends with
+    /// [`Error::Interrupted`], removes its unfinished generation and leaves the live one.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// An observer that ignores everything.
@@ -132,6 +137,9 @@ pub(crate) fn run(
 
     let (files, mut skipped_files) = corpus::list(corpus)?;
     let outcomes = read_all(&files, &old_files, options.full, observer);
+    if observer.cancelled() {
+        return Err(Error::Interrupted);
+    }
 
     let mut report = UpdateReport {
         added: 0,
@@ -239,14 +247,17 @@ fn read_all(
         .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
         .sum();
     observer.reading(files.len() as u64, total_bytes);
-    crate::parallel::map(files, |file| read_one(file, old.get(&file.key), full))
-        .into_iter()
-        .inspect(|outcome| {
-            if let Outcome::Unchanged(e) | Outcome::Changed { entry: e, .. } = outcome {
-                observer.read(e.bytes);
-            }
-        })
-        .collect()
+    // Each file is reported as it is read, so a progress bar moves during the reading.
+    crate::parallel::map(files, |file| {
+        if observer.cancelled() {
+            return Outcome::Failed(Error::Interrupted);
+        }
+        let outcome = read_one(file, old.get(&file.key), full);
+        if let Outcome::Unchanged(e) | Outcome::Changed { entry: e, .. } = &outcome {
+            observer.read(e.bytes);
+        }
+        outcome
+    })
 }
 
 fn read_one(file: &CorpusFile, old: Option<&FileEntry>, full: bool) -> Outcome {
@@ -333,11 +344,17 @@ fn write_generation(
                     .add_document(fields.document(&stored))
                     .map_err(Error::tantivy(generation))?;
                 observer.indexed();
+                if observer.cancelled() {
+                    return Err(Error::Interrupted);
+                }
             }
         }
     }
     if let (Some(live), true) = (live, full) {
         carry_over(live, to_carry, &fields, &writer)?;
+    }
+    if observer.cancelled() {
+        return Err(Error::Interrupted);
     }
     writer.commit().map_err(Error::tantivy(generation))?;
     writer.wait_merging_threads().map_err(tantivy_error)

@@ -229,6 +229,9 @@ impl Query {
                 }
             }
         }
+        if query.lists_documents() {
+            return Ok(query);
+        }
         if query.clauses.iter().all(|c| c.occur == Occur::MustNot) {
             return Err(invalid(if query.clauses.is_empty() {
                 "it has no searchable word (only punctuation, symbols or filters)"
@@ -242,6 +245,12 @@ impl Query {
 }
 
 impl Query {
+    /// Whether the query names documents (`doc:X`) and no word to find: it lists their
+    /// passages in order (less those with an excluded word) rather than ranking.
+    pub fn lists_documents(&self) -> bool {
+        !self.docs.is_empty() && self.clauses.iter().all(|c| c.occur == Occur::MustNot)
+    }
+
     /// Clauses of more words than this make the query a question.
     pub const KEYWORD_CLAUSE_WORDS: usize = 3;
     /// More optional clauses than this make the query a question.

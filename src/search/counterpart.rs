@@ -81,31 +81,48 @@ pub(crate) fn find(searcher: &Searcher, passage: &StoredPassage) -> Result<Optio
         let addresses = snapshot
             .search(&query, &DocSetCollector)
             .map_err(Error::tantivy(&index.dir))?;
-        let mut members: BTreeMap<(String, String), Vec<StoredPassage>> = BTreeMap::new();
+        let mut members_by_source: BTreeMap<(String, String), Vec<StoredPassage>> = BTreeMap::new();
         for address in addresses {
             let document: TantivyDocument =
                 snapshot.doc(address).map_err(Error::tantivy(&index.dir))?;
             let stored = index.fields.read(&document);
-            members
+            members_by_source
                 .entry((stored.doc.clone(), stored.source.clone()))
                 .or_default()
                 .push(stored);
         }
-        let mut members: Vec<Member> = members
-            .into_iter()
-            .map(|((doc, source), mut passages)| {
-                passages.sort_by_key(|p| p.passage);
-                Member {
+        // The language columns of one `.tsv` row are documents of one id and source, each
+        // numbering its passages from 1: repeated numbers tell them apart from one document
+        // in two languages (the seed), whose passages are numbered through.
+        let mut members: Vec<Member> = Vec::new();
+        for ((doc, source), mut passages) in members_by_source {
+            passages.sort_by(|a, b| (a.passage, &a.lang).cmp(&(b.passage, &b.lang)));
+            let columns = passages.windows(2).any(|w| w[0].passage == w[1].passage);
+            if !columns {
+                members.push(Member {
                     doc,
                     source,
                     passages,
-                }
-            })
-            .collect();
-        let Some(own) = members
-            .iter()
-            .position(|m| m.doc == passage.doc && m.source == passage.source)
-        else {
+                });
+                continue;
+            }
+            let mut by_lang: BTreeMap<String, Vec<StoredPassage>> = BTreeMap::new();
+            for p in passages {
+                by_lang.entry(p.lang.clone()).or_default().push(p);
+            }
+            members.extend(by_lang.into_values().map(|passages| Member {
+                doc: doc.clone(),
+                source: source.clone(),
+                passages,
+            }));
+        }
+        let Some(own) = members.iter().position(|m| {
+            m.doc == passage.doc
+                && m.source == passage.source
+                && m.passages
+                    .iter()
+                    .any(|p| p.passage == passage.passage && p.lang == passage.lang)
+        }) else {
             return Ok(None);
         };
         let own = members.swap_remove(own);
@@ -116,7 +133,7 @@ pub(crate) fn find(searcher: &Searcher, passage: &StoredPassage) -> Result<Optio
         let Some(at) = own
             .passages
             .iter()
-            .position(|p| p.passage == passage.passage)
+            .position(|p| p.passage == passage.passage && p.lang == passage.lang)
         else {
             return Ok(None);
         };

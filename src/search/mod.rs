@@ -12,6 +12,7 @@ pub mod explain;
 pub mod highlight;
 pub mod plan;
 pub mod rank;
+pub mod snippet;
 mod tier;
 
 use std::collections::HashSet;
@@ -34,6 +35,10 @@ pub use rank::{Candidate, LexicalRanker, Ranker};
 pub struct SearchOptions {
     /// At most this many hits.
     pub limit: usize,
+    /// Skip this many of the best hits first (the next page: `offset` = hits shown so far).
+    pub offset: usize,
+    /// Width of each snippet fragment in display columns ([`snippet`]).
+    pub context: usize,
     /// Only passages in this language.
     pub lang: Option<Lang>,
     /// Require every word and phrase (as if each had a `+`).
@@ -54,6 +59,8 @@ impl Default for SearchOptions {
     fn default() -> Self {
         SearchOptions {
             limit: 10,
+            offset: 0,
+            context: snippet::DEFAULT_WIDTH,
             lang: None,
             all: false,
             explain: false,
@@ -79,6 +86,10 @@ pub struct Hit {
     pub score: f32,
     /// Document id.
     pub doc: String,
+    /// The source file, relative to the corpus root it was found under (`/`-separated; the
+    /// file name for a corpus given as one file).
+    #[serde(default)]
+    pub path: String,
     /// 1-based passage number within the document.
     pub passage: u32,
     pub lang: Lang,
@@ -89,6 +100,9 @@ pub struct Hit {
     /// Matched words as `[start, end)` byte ranges of `text`: sorted, non-overlapping, on char
     /// boundaries.
     pub highlights: Vec<(usize, usize)>,
+    /// The parts of `text` around the matches, with their highlights ([`snippet`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<snippet::Snippet>,
     /// The score's breakdown (tantivy's explanation tree), with [`SearchOptions::explain`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explain: Option<serde_json::Value>,
@@ -143,7 +157,103 @@ impl<'a> Searcher<'a> {
             index: self.index,
             snapshot: &self.snapshot,
         };
-        expander.parse(input, options)
+        let query = expander.parse(input, options)?;
+        for id in &query.docs {
+            self.check_document(id)?;
+        }
+        Ok(query)
+    }
+
+    /// An error naming the nearest known ids unless the index holds document `id`.
+    fn check_document(&self, id: &str) -> Result<()> {
+        let term = tantivy::Term::from_field_text(self.index.fields.doc, id);
+        let known = self
+            .snapshot
+            .doc_freq(&term)
+            .map_err(Error::tantivy(&self.index.dir))?;
+        if known > 0 {
+            return Ok(());
+        }
+        let mut nearest: Vec<(usize, String)> = Vec::new();
+        for segment in self.snapshot.segment_readers() {
+            let inverted = segment
+                .inverted_index(self.index.fields.doc)
+                .map_err(Error::tantivy(&self.index.dir))?;
+            let mut stream = inverted
+                .terms()
+                .stream()
+                .map_err(|e| Error::tantivy(&self.index.dir)(e.into()))?;
+            while stream.advance() {
+                let Ok(other) = std::str::from_utf8(stream.key()) else {
+                    continue;
+                };
+                // Ids that hold the typed one come first, then by edit distance.
+                let distance = match other.contains(id) || id.contains(other) {
+                    true => other.len().abs_diff(id.len()),
+                    false => 1 << 20 | edit_distance(id, other),
+                };
+                let closer = nearest.len() < 3 || distance < nearest[nearest.len() - 1].0;
+                if closer && nearest.iter().all(|(_, known)| known != other) {
+                    nearest.push((distance, other.to_owned()));
+                    nearest.sort();
+                    nearest.truncate(3);
+                }
+            }
+        }
+        Err(Error::UnknownDocument {
+            id: id.to_owned(),
+            nearest: nearest.into_iter().map(|(_, id)| id).collect(),
+        })
+    }
+
+    /// The passages of document `id` in order: what `declsearch show` prints.
+    pub fn document(&self, id: &str) -> Result<Vec<Hit>> {
+        self.check_document(id)?;
+        let query = Query {
+            clauses: Vec::new(),
+            lang: None,
+            docs: vec![id.to_owned()],
+            dropped: Vec::new(),
+        };
+        let options = SearchOptions {
+            limit: usize::MAX,
+            ..SearchOptions::default()
+        };
+        self.list(&query, &options)
+    }
+
+    /// The passages of the documents a listing query names, in the order named and then by
+    /// passage, less those it excludes; `options` pages them.
+    fn list(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
+        let plan = Plan::new(query, options);
+        let addresses = self
+            .snapshot
+            .search(
+                plan.matching(&self.index.fields).as_ref(),
+                &tantivy::collector::DocSetCollector,
+            )
+            .map_err(Error::tantivy(&self.index.dir))?;
+        let mut passages = addresses
+            .into_iter()
+            .map(|address| self.stored(address))
+            .collect::<Result<Vec<_>>>()?;
+        let order = |p: &StoredPassage| query.docs.iter().position(|d| *d == p.doc);
+        passages.sort_by_key(|p| (order(p), p.passage));
+        passages
+            .into_iter()
+            .skip(options.offset)
+            .take(options.limit)
+            .enumerate()
+            .map(|(i, stored)| {
+                let parallel = match options.parallel {
+                    true => counterpart::find(self, &stored)?,
+                    false => None,
+                };
+                let mut hit = self.hit(options.offset + i + 1, 0.0, stored, &[], options);
+                hit.parallel = parallel;
+                Ok(hit)
+            })
+            .collect()
     }
 
     /// What `input` becomes and the plan that runs, as [`Searcher::search`] would run it.
@@ -181,9 +291,14 @@ impl<'a> Searcher<'a> {
 
     /// Search with a query already parsed.
     pub fn search_parsed(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
+        if query.lists_documents() {
+            return self.list(query, options);
+        }
         let index = self.index;
         let plan = Plan::new(query, options);
-        let ranked = self.ranker.rank(self, &plan, options.limit)?;
+        let wanted = options.offset.saturating_add(options.limit);
+        let mut ranked = self.ranker.rank(self, &plan, wanted)?;
+        ranked.drain(..options.offset.min(ranked.len()));
         // The whole plan's query scores as the run that ranked did (see `LexicalRanker`).
         let explained = options.explain.then(|| plan.query(&index.fields));
         ranked
@@ -195,7 +310,8 @@ impl<'a> Searcher<'a> {
                     true => counterpart::find(self, &stored)?,
                     false => None,
                 };
-                let mut hit = self.hit(i + 1, score, stored, &query.clauses);
+                let rank = options.offset + i + 1;
+                let mut hit = self.hit(rank, score, stored, &query.clauses, options);
                 hit.parallel = parallel;
                 if let Some(explained) = &explained {
                     let explanation = explained
@@ -206,6 +322,18 @@ impl<'a> Searcher<'a> {
                 Ok(hit)
             })
             .collect()
+    }
+
+    /// How many passages are hits of `query`: what paging through [`Searcher::search_parsed`]
+    /// with growing offsets would show in all.
+    pub fn count(&self, query: &Query, options: &SearchOptions) -> Result<usize> {
+        let plan = Plan::new(query, options);
+        self.snapshot
+            .search(
+                plan.matching(&self.index.fields).as_ref(),
+                &tantivy::collector::Count,
+            )
+            .map_err(Error::tantivy(&self.index.dir))
     }
 
     /// Documents ranked by their best passage, at most `options.limit`, each with that hit.
@@ -220,7 +348,7 @@ impl<'a> Searcher<'a> {
             }
             let stored = self.stored(address)?;
             if seen.insert(stored.doc.clone()) {
-                hits.push(self.hit(hits.len() + 1, score, stored, &query.clauses));
+                hits.push(self.hit(hits.len() + 1, score, stored, &query.clauses, options));
             }
         }
         Ok(hits)
@@ -234,23 +362,54 @@ impl<'a> Searcher<'a> {
         Ok(self.index.fields.read(&document))
     }
 
-    fn hit(&self, rank: usize, score: f32, stored: StoredPassage, clauses: &[Clause]) -> Hit {
+    fn hit(
+        &self,
+        rank: usize,
+        score: f32,
+        stored: StoredPassage,
+        clauses: &[Clause],
+        options: &SearchOptions,
+    ) -> Hit {
         let matches = highlight::find(&stored.text, clauses, &self.index.analyzer);
         let expanded = clauses.iter().any(|c| !c.alternatives.is_empty());
+        let highlights: Vec<(usize, usize)> =
+            matches.ranges.iter().map(|r| (r.start, r.end)).collect();
         Hit {
             rank,
             score,
+            path: self
+                .index
+                .manifest()
+                .relative_path(&stored.source)
+                .to_owned(),
+            snippet: Some(snippet::snippet(&stored.text, &highlights, options.context)),
             doc: stored.doc,
             passage: stored.passage as u32,
             lang: stored.lang.parse().unwrap_or(Lang::En),
             line: stored.line as u32,
             text: stored.text,
-            highlights: matches.ranges.iter().map(|r| (r.start, r.end)).collect(),
+            highlights,
             explain: None,
             parallel: None,
             via: expanded.then_some(matches.via),
         }
     }
+}
+
+/// Levenshtein distance in characters, for the nearest document ids.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// Where an expansion (a translation, a pinyin reading) occurs, as a tantivy query: what

@@ -317,7 +317,7 @@ impl Plan {
                 node: Node::any(gate),
             });
         }
-        if keywords && !required {
+        if keywords && !required && !query.lists_documents() {
             plan.threshold = Some(TIER);
         }
         for lang in [options.lang, query.lang].into_iter().flatten() {
@@ -360,6 +360,29 @@ impl Plan {
         }
         if !optional.is_empty() {
             clauses.push((TantivyOccur::Must, Box::new(BooleanQuery::new(optional))));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// A query that matches exactly the plan's hits, for counting them: [`Plan::query`],
+    /// or where a threshold asks for one present unit, the union of the tier parts under
+    /// the plan's filters and exclusions.
+    pub fn matching(&self, fields: &Fields) -> Box<dyn TantivyQuery> {
+        if self.threshold.is_none() {
+            return self.query(fields);
+        }
+        let tiers = self
+            .tier_parts()
+            .map(|part| (TantivyOccur::Should, part.node.build(fields)))
+            .collect();
+        let mut clauses: Vec<(TantivyOccur, Box<dyn TantivyQuery>)> =
+            vec![(TantivyOccur::Must, Box::new(BooleanQuery::new(tiers)))];
+        for part in &self.parts {
+            match part.role {
+                Role::Required => clauses.push((TantivyOccur::Must, part.node.build(fields))),
+                Role::Excluded => clauses.push((TantivyOccur::MustNot, part.node.build(fields))),
+                Role::Optional => {}
+            }
         }
         Box::new(BooleanQuery::new(clauses))
     }
@@ -525,10 +548,11 @@ fn form_presence(form: &Clause, typed: bool) -> Node {
         terms: form.bigrams.clone(),
     };
     let single_characters = form.terms.iter().all(|(_, t)| is_single_han(t));
-    if form.han_only && !form.bigrams.is_empty() && single_characters {
-        // A run of single characters (`其应`, `应由该`): its bigrams in order stand wherever
-        // its one-character words stand in order, so the phrase over those common words
-        // would read long position lists to match nothing more (as for such a unit).
+    if typed && form.han_only && !form.bigrams.is_empty() && single_characters {
+        // A typed run of single characters (`其应`, `应由该`): its bigrams in order stand
+        // wherever its one-character words stand in order, so the phrase over those common
+        // words would read long position lists to match nothing more (as for such a unit).
+        // A translation keeps both: its score is weighed against the typed words'.
         return Node::Boost(PRESENCE_WEIGHT, Box::new(grams));
     }
     let mut ways = vec![Node::Sequence {

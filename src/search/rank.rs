@@ -61,6 +61,8 @@ pub struct LexicalRanker;
 
 impl Ranker for LexicalRanker {
     fn rank(&self, searcher: &Searcher, plan: &Plan, limit: usize) -> Result<Vec<Candidate>> {
+        // tantivy allocates for the whole limit: no more than there are passages.
+        let limit = limit.min(searcher.snapshot.num_docs() as usize);
         if limit == 0 {
             return Ok(Vec::new());
         }

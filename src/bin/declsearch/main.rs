@@ -3,9 +3,11 @@
 //! A thin layer: argument parsing (clap), output (human or JSON lines), exit codes. Exit codes:
 //! 0 when something matched, 1 when nothing did, 2 on any error.
 
+mod config;
 mod output;
 mod progress;
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -39,6 +41,21 @@ enum Command {
     /// Bring the index in step with the corpus: index added and changed files, drop removed
     /// ones, leave the rest.
     Index(IndexArgs),
+    /// Print a document's passages in order, or one passage (DOC#N) with --context
+    /// neighbours.
+    Show(ShowArgs),
+    /// Show where the index and corpus are taken from: flag > environment
+    /// (DECLSEARCH_INDEX, DECLSEARCH_CORPUS) > declsearch.toml (here or in a folder above) >
+    /// default.
+    Config(ConfigArgs),
+    /// Print a shell completion script: `declsearch completions bash > ~/.local/share/bash-completion/completions/declsearch`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `declsearch man > declsearch.1; man ./declsearch.1`.
+    Man,
 }
 
 /// The search help's epilogue: the query syntax from its one source
@@ -70,13 +87,15 @@ Exit codes: 0 hits found, 1 no hit, 2 error.",
 
 #[derive(clap::Args)]
 struct SearchArgs {
-    /// The query: words and "quoted phrases" (see below; `-word` needs no `--`).
+    /// The query: words and "quoted phrases", as separate arguments or one (see below;
+    /// `-word` and `+word` need no `--`).
     #[arg(
         required_unless_present = "queries",
         conflicts_with = "queries",
-        allow_hyphen_values = true
+        num_args = 1..,
+        value_name = "QUERY"
     )]
-    query: Option<String>,
+    query: Vec<String>,
     /// Run every query of a file of `qid<TAB>query` lines instead.
     #[arg(long, value_name = "FILE")]
     queries: Option<PathBuf>,
@@ -89,6 +108,17 @@ struct SearchArgs {
     /// Show at most N passages.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     limit: u32,
+    /// Skip the best N passages (the next page: --offset 10 after --limit 10).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    offset: u32,
+    /// Width of each snippet fragment around the matches, in display columns (a Chinese
+    /// character takes two).
+    #[arg(long, default_value_t = declsearch::search::snippet::DEFAULT_WIDTH as u32, value_name = "COLUMNS",
+          value_parser = clap::value_parser!(u32).range(20..=100_000))]
+    context: u32,
+    /// Print whole passages instead of snippets.
+    #[arg(long)]
+    full_text: bool,
     #[command(flatten)]
     scope: Scope,
     /// One JSON object per hit and line, instead of text.
@@ -109,12 +139,12 @@ struct SearchArgs {
 #[derive(clap::Args)]
 #[command(after_help = INDEX_HELP)]
 struct IndexArgs {
-    /// Corpus folder (walked recursively) or file; may be repeated.
-    #[arg(long, default_value = "corpus")]
+    /// Corpus folder (walked recursively) or file; may be repeated [default: corpus].
+    #[arg(long)]
     corpus: Vec<PathBuf>,
-    /// Index folder.
-    #[arg(long, default_value = "index")]
-    index: PathBuf,
+    /// Index folder [default: index].
+    #[arg(long)]
+    index: Option<PathBuf>,
     /// Rebuild from scratch in a new generation, swapped in atomically.
     #[arg(long)]
     full: bool,
@@ -137,9 +167,9 @@ previous version stays indexed, and everything else is committed).";
 
 #[derive(clap::Args)]
 struct ExplainArgs {
-    /// The query.
-    #[arg(allow_hyphen_values = true)]
-    query: String,
+    /// The query, as separate arguments or one.
+    #[arg(required = true, num_args = 1.., value_name = "QUERY")]
+    query: Vec<String>,
     #[command(flatten)]
     location: Location,
     #[command(flatten)]
@@ -171,12 +201,49 @@ struct Scope {
 /// Where the index is, and the corpus to build it from when it does not exist yet.
 #[derive(clap::Args)]
 struct Location {
-    /// Index folder.
-    #[arg(long, default_value = "index")]
-    index: PathBuf,
-    /// Corpus folder or file, indexed when the index does not exist yet.
-    #[arg(long, default_value = "corpus")]
-    corpus: PathBuf,
+    /// Index folder [default: index].
+    #[arg(long)]
+    index: Option<PathBuf>,
+    /// Corpus folder or file, indexed when the index does not exist yet [default: corpus].
+    #[arg(long)]
+    corpus: Option<PathBuf>,
+    /// When the index was built from another corpus than --corpus, index --corpus into it
+    /// (instead of refusing).
+    #[arg(long)]
+    update: bool,
+}
+
+impl Location {
+    fn settings(&self) -> anyhow::Result<config::Settings> {
+        config::Settings::resolve(self.index.clone(), self.corpus.iter().cloned().collect())
+    }
+}
+
+#[derive(clap::Args)]
+struct ShowArgs {
+    /// The document id (as hits show it), or DOC#N for its passage N.
+    target: String,
+    /// With DOC#N, also this many passages before and after it.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    context: u32,
+    #[command(flatten)]
+    location: Location,
+    /// One JSON object per passage and line.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct ConfigArgs {
+    /// Index folder, as a command would take it.
+    #[arg(long)]
+    index: Option<PathBuf>,
+    /// Corpus folder or file, as a command would take it; may be repeated.
+    #[arg(long)]
+    corpus: Vec<PathBuf>,
+    /// One JSON object.
+    #[arg(long)]
+    json: bool,
 }
 
 impl Scope {
@@ -196,6 +263,8 @@ impl SearchArgs {
     fn options(&self) -> SearchOptions {
         SearchOptions {
             limit: self.limit as usize,
+            offset: self.offset as usize,
+            context: self.context as usize,
             explain: self.explain,
             parallel: self.parallel,
             ..self.scope.options()
@@ -211,9 +280,9 @@ struct EvalArgs {
     /// Judgments: TREC qrels lines `qid 0 docid relevance`.
     #[arg(long, value_name = "FILE")]
     qrels: PathBuf,
-    /// Index folder.
-    #[arg(long, default_value = "index")]
-    index: PathBuf,
+    /// Index folder [default: index].
+    #[arg(long)]
+    index: Option<PathBuf>,
     /// Print the measures as one JSON object.
     #[arg(long)]
     json: bool,
@@ -247,19 +316,35 @@ enum Outcome {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args = match query_words_last(std::env::args_os().collect()) {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("declsearch: error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let cli = Cli::parse_from(args);
+    interrupt::install();
     let outcome = match cli.command {
         Command::Search(args) if args.queries.is_some() => search_batch(args),
         Command::Search(args) => search(args),
         Command::Eval(args) => eval(args),
         Command::Explain(args) => explain(args),
         Command::Index(args) => index(args),
+        Command::Show(args) => show(args),
+        Command::Config(args) => show_config(args),
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man(),
     };
     match outcome {
         Ok(Outcome::Matched) => ExitCode::SUCCESS,
         Ok(Outcome::NoMatch) => ExitCode::from(1),
         Ok(Outcome::PartlyFailed) => ExitCode::from(2),
         Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) if matches!(err.downcast_ref(), Some(declsearch::Error::Interrupted)) => {
+            eprintln!("declsearch: {err}");
+            ExitCode::from(130)
+        }
         Err(err) => {
             eprintln!("declsearch: error: {err:#}");
             ExitCode::from(2)
@@ -267,20 +352,108 @@ fn main() -> ExitCode {
     }
 }
 
+/// The words of `search` and `explain` as typed: every argument that is not one of the
+/// subcommand's options (or an option's value) moves behind a `--`, where clap takes it as
+/// a word of the query. So `search human rights -education lang:en` needs no quotes, and
+/// an exclusion such as `-human` is not read as `-h -u -m ...`. An unknown `--word` is an
+/// error that says how to write an exclusion.
+fn query_words_last(args: Vec<OsString>) -> Result<Vec<OsString>, String> {
+    use clap::CommandFactory;
+    let Some(name) = args.get(1).and_then(|a| a.to_str()) else {
+        return Ok(args);
+    };
+    let command = Cli::command();
+    let Some(sub) = command
+        .get_subcommands()
+        .find(|s| s.get_name() == name && matches!(name, "search" | "explain"))
+    else {
+        return Ok(args);
+    };
+    let takes_value = |arg: &clap::Arg| arg.get_action().takes_values();
+    let long = |name: &str| {
+        sub.get_arguments()
+            .find(|a| {
+                a.get_long() == Some(name) || a.get_all_aliases().is_some_and(|v| v.contains(&name))
+            })
+            .map(takes_value)
+            .or((name == "help").then_some(false))
+    };
+    let short = |c: char| {
+        sub.get_arguments()
+            .find(|a| a.get_short() == Some(c))
+            .map(takes_value)
+            .or((c == 'h').then_some(false))
+    };
+    let mut options: Vec<OsString> = args[..2].to_vec();
+    let mut words: Vec<OsString> = Vec::new();
+    let mut rest = args[2..].iter();
+    while let Some(arg) = rest.next() {
+        let text = arg.to_string_lossy();
+        let option_value = if text == "--" {
+            words.extend(rest.by_ref().cloned());
+            break;
+        } else if let Some(name) = text.strip_prefix("--") {
+            let bare = name.split('=').next().unwrap_or_default();
+            match long(bare) {
+                Some(value) => Some(value && !name.contains('=')),
+                None => {
+                    return Err(format!(
+                        "--{bare} is not an option of `declsearch {}` (see `declsearch {} \
+                         --help`); to leave a word out of the hits, write it with one dash: \
+                         -{bare}",
+                        sub.get_name(),
+                        sub.get_name()
+                    ))
+                }
+            }
+        } else if let Some(c) = text.strip_prefix('-').filter(|s| s.chars().count() == 1) {
+            short(c.chars().next().unwrap_or_default())
+        } else {
+            None
+        };
+        match option_value {
+            Some(takes_value) => {
+                options.push(arg.clone());
+                if takes_value {
+                    options.extend(rest.next().cloned());
+                }
+            }
+            None => words.push(arg.clone()),
+        }
+    }
+    if !words.is_empty() {
+        options.push("--".into());
+        options.extend(words);
+    }
+    Ok(options)
+}
+
 fn search(args: SearchArgs) -> anyhow::Result<Outcome> {
-    let query = args.query.clone().unwrap_or_default();
+    let query = args.query.join(" ");
     declsearch::Query::check_syntax(&query)?;
     let Some(index) = open_or_build(&args.location)? else {
         return Ok(Outcome::PartlyFailed);
     };
     let options = args.options();
-    let hits = index
-        .search(&query, &options)
+    let started = std::time::Instant::now();
+    let searcher = index.searcher();
+    let parsed = searcher
+        .parse_query(&query, &options)
+        .with_context(|| format!("searching {query:?}"))?;
+    let hits = searcher
+        .search_parsed(&parsed, &options)
         .with_context(|| format!("searching {query:?}"))?;
     if args.json {
         output::json_lines(&hits)?;
     } else {
-        output::human(&hits, args.color.into())?;
+        let total = searcher
+            .count(&parsed, &options)
+            .with_context(|| format!("counting the hits of {query:?}"))?;
+        output::human(&hits, args.color.into(), !args.full_text)?;
+        eprintln!(
+            "{}",
+            output::total_line(&options, hits.len(), total, started.elapsed())
+        );
     }
     Ok(if hits.is_empty() {
         Outcome::NoMatch
@@ -330,12 +503,13 @@ fn search_batch(args: SearchArgs) -> anyhow::Result<Outcome> {
 }
 
 fn explain(args: ExplainArgs) -> anyhow::Result<Outcome> {
-    declsearch::Query::check_syntax(&args.query)?;
+    let query = args.query.join(" ");
+    declsearch::Query::check_syntax(&query)?;
     let Some(index) = open_or_build(&args.location)? else {
         return Ok(Outcome::PartlyFailed);
     };
     let options = args.scope.options();
-    let report = index.explain_query(&args.query, &options)?;
+    let report = index.explain_query(&query, &options)?;
     if args.json {
         output::json_line(&report)?;
     } else {
@@ -347,7 +521,8 @@ fn explain(args: ExplainArgs) -> anyhow::Result<Outcome> {
 fn eval(args: EvalArgs) -> anyhow::Result<Outcome> {
     let queries = declsearch::search::eval::read_queries(&args.queries)?;
     let qrels = declsearch::search::eval::read_qrels(&args.qrels)?;
-    let index = Index::open(&args.index)?;
+    let settings = config::Settings::resolve(args.index.clone(), Vec::new())?;
+    let index = open_existing(&settings.index.value)?;
     let options = args.scope.options();
     let (measures, failed) = index.evaluate(&queries, &qrels, &options);
     for (line, err) in &failed {
@@ -369,24 +544,92 @@ fn eval(args: EvalArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::Matched)
 }
 
+/// The index in `dir`, with a message that says what to do when there is none.
+fn open_existing(dir: &std::path::Path) -> anyhow::Result<Index> {
+    match Index::open(dir) {
+        Err(declsearch::Error::NotAnIndex { .. }) if !dir.exists() => Err(anyhow::anyhow!(
+            "there is no index in {}; build one with `declsearch index --index {} --corpus DIR`",
+            dir.display(),
+            dir.display()
+        )),
+        opened => Ok(opened?),
+    }
+}
+
 /// The index, built first if there is none; `None` if building it met files that failed
-/// (named on stderr; the next search uses what was indexed).
+/// (named on stderr; the next search uses what was indexed). A corpus given explicitly (by
+/// flag, environment or settings file) that is not the one the index was built from is an
+/// error, unless `--update` asks to index it into the index.
 fn open_or_build(location: &Location) -> anyhow::Result<Option<Index>> {
-    let (dir, corpus) = (&location.index, &location.corpus);
-    let (index, report) = Index::open_or_build(dir, std::slice::from_ref(corpus))?;
+    let settings = location.settings()?;
+    let (dir, corpus) = (&settings.index.value, &settings.corpus.value);
+    let state = declsearch::index::GenerationStore::new(dir).state()?;
+    if state == declsearch::index::DirState::Empty && corpus.iter().any(|c| !c.exists()) {
+        return Err(declsearch::Error::NothingToSearch {
+            index: dir.clone(),
+            corpus: corpus
+                .iter()
+                .find(|c| !c.exists())
+                .cloned()
+                .unwrap_or_default(),
+        }
+        .into());
+    }
+    if let declsearch::index::DirState::Live(_) = state {
+        if settings.corpus.source.explicit() {
+            let index = Index::open(dir)?;
+            let built = &index.manifest().corpus;
+            if !same_paths(built, corpus) {
+                if !location.update {
+                    return Err(declsearch::Error::OtherCorpus {
+                        index: dir.clone(),
+                        built: built.first().cloned().unwrap_or_default(),
+                        corpus: corpus.first().cloned().unwrap_or_default(),
+                    }
+                    .into());
+                }
+                drop(index);
+                let report = interrupt::writing(|| {
+                    Index::update(
+                        dir,
+                        corpus,
+                        &declsearch::UpdateOptions::default(),
+                        &interrupt::Quiet,
+                    )
+                })?;
+                report_skipped(&report);
+                eprintln!("{}", summary(&report));
+                return Ok((!report.has_failures()).then_some(Index::open(dir)?));
+            }
+            return Ok(Some(index));
+        }
+    }
+    let (index, report) = interrupt::writing(|| Index::open_or_build(dir, corpus))?;
     if let Some(report) = report {
         eprintln!(
             "declsearch: built the index in {} from {}",
             dir.display(),
-            corpus.display()
+            corpus
+                .iter()
+                .map(|c| c.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         report_skipped(&report);
         eprintln!("{}", summary(&report));
-        if report.has_failures() {
-            return Ok(None);
-        }
     }
     Ok(Some(index))
+}
+
+/// Whether two lists of corpus paths name the same places, however they were typed.
+fn same_paths(a: &[PathBuf], b: &[PathBuf]) -> bool {
+    let canonical = |paths: &[PathBuf]| -> Vec<PathBuf> {
+        paths
+            .iter()
+            .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+            .collect()
+    };
+    canonical(a) == canonical(b)
 }
 
 fn index(args: IndexArgs) -> anyhow::Result<Outcome> {
@@ -398,8 +641,16 @@ fn index(args: IndexArgs) -> anyhow::Result<Outcome> {
         full: args.full,
         user_dict,
     };
+    let settings = config::Settings::resolve(args.index.clone(), args.corpus.clone())?;
     let bar = progress::Bar::new();
-    let report = Index::update(&args.index, &args.corpus, &options, &bar);
+    let report = interrupt::writing(|| {
+        Index::update(
+            &settings.index.value,
+            &settings.corpus.value,
+            &options,
+            &bar,
+        )
+    });
     bar.finish();
     let report = report?;
     report_skipped(&report);
@@ -416,26 +667,145 @@ fn index(args: IndexArgs) -> anyhow::Result<Outcome> {
 
 fn report_skipped(report: &UpdateReport) {
     for skipped in &report.skipped_files {
-        let kind = if skipped.failed { "error" } else { "warning" };
-        eprintln!(
-            "declsearch: {kind}: skipped {}: {}",
-            skipped.path.display(),
-            skipped.reason
+        match skipped.failed {
+            // A failure's reason names the file (and its line) itself.
+            true => eprintln!("declsearch: error: skipped: {}", skipped.reason),
+            false => eprintln!(
+                "declsearch: warning: skipped {}: {}",
+                skipped.path.display(),
+                skipped.reason
+            ),
+        }
+    }
+}
+
+fn show(args: ShowArgs) -> anyhow::Result<Outcome> {
+    let (doc, passage) = match args.target.rsplit_once('#') {
+        Some((doc, n)) if !doc.is_empty() && n.parse::<u32>().is_ok() => {
+            (doc, Some(n.parse::<u32>()?))
+        }
+        _ => (args.target.as_str(), None),
+    };
+    let Some(index) = open_or_build(&args.location)? else {
+        return Ok(Outcome::PartlyFailed);
+    };
+    let mut passages = index.searcher().document(doc)?;
+    if let Some(n) = passage {
+        let Some(at) = passages.iter().position(|h| h.passage == n) else {
+            anyhow::bail!(
+                "document {doc:?} has no passage {n}; it has passages 1 to {}",
+                passages.len()
+            );
+        };
+        let context = args.context as usize;
+        let end = at
+            .saturating_add(context)
+            .saturating_add(1)
+            .min(passages.len());
+        passages = passages.drain(at.saturating_sub(context)..end).collect();
+    }
+    if args.json {
+        output::json_lines(&passages)?;
+    } else {
+        output::passages(&passages)?;
+    }
+    Ok(Outcome::Matched)
+}
+
+fn show_config(args: ConfigArgs) -> anyhow::Result<Outcome> {
+    let settings = config::Settings::resolve(args.index, args.corpus)?;
+    let corpus: Vec<String> = settings
+        .corpus
+        .value
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    if args.json {
+        output::json_line(&serde_json::json!({
+            "index": {"value": settings.index.value, "source": settings.index.source.to_string()},
+            "corpus": {"value": settings.corpus.value, "source": settings.corpus.source.to_string()},
+        }))?;
+    } else {
+        println!(
+            "index   {}  (from {})",
+            settings.index.value.display(),
+            settings.index.source
         );
+        println!(
+            "corpus  {}  (from {})",
+            corpus.join(", "),
+            settings.corpus.source
+        );
+    }
+    Ok(Outcome::Matched)
+}
+
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<Outcome> {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    clap_complete::generate(shell, &mut command, "declsearch", &mut std::io::stdout());
+    Ok(Outcome::Matched)
+}
+
+fn man() -> anyhow::Result<Outcome> {
+    use clap::CommandFactory;
+    clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+    Ok(Outcome::Matched)
+}
+
+/// Ctrl-C: while the index is being written, the run stops at the next passage, removes its
+/// unfinished generation and says so (the live index is untouched); otherwise, or at a second
+/// Ctrl-C, the process ends at once (a generation left behind is removed by the next run).
+mod interrupt {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static WRITING: AtomicBool = AtomicBool::new(false);
+    static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+    pub fn install() {
+        let _ = ctrlc::set_handler(|| {
+            if !WRITING.load(Ordering::SeqCst) || INTERRUPTED.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    }
+
+    /// Run `write` with Ctrl-C asking it to stop rather than ending the process.
+    pub fn writing<T>(write: impl FnOnce() -> T) -> T {
+        WRITING.store(true, Ordering::SeqCst);
+        let result = write();
+        WRITING.store(false, Ordering::SeqCst);
+        result
+    }
+
+    pub fn requested() -> bool {
+        INTERRUPTED.load(Ordering::SeqCst)
+    }
+
+    /// An observer that only hears Ctrl-C.
+    pub struct Quiet;
+    impl declsearch::Observer for Quiet {
+        fn cancelled(&self) -> bool {
+            requested()
+        }
     }
 }
 
 fn summary(report: &UpdateReport) -> String {
+    let count = |n: u64, one: &str, many: &str| {
+        let noun = if n == 1 { one } else { many };
+        format!("{} {noun}", output::thousands(n as usize))
+    };
     format!(
         "declsearch: {} added, {} updated, {} removed, {} unchanged, {} skipped; \
-         the index holds {} passages of {} documents ({:.2} s)",
+         the index holds {} of {} ({:.2} s)",
         report.added,
         report.updated,
         report.removed,
         report.unchanged,
         report.skipped,
-        report.passages,
-        report.documents,
+        count(report.passages, "passage", "passages"),
+        count(report.documents, "document", "documents"),
         report.seconds
     )
 }

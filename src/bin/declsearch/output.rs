@@ -11,30 +11,40 @@ const HEADER: Style = Style::new().bold();
 const DOC: Style = AnsiColor::Magenta.on_default().bold();
 const MATCH: Style = AnsiColor::Red.on_default().bold();
 
-/// Hits as text: a header line per hit, then the passage with its matches highlighted. Colour
-/// goes to terminals only (and never with `NO_COLOR` set), unless `choice` says otherwise.
-pub fn human(hits: &[Hit], choice: ColorChoice) -> io::Result<()> {
+/// Hits as text: a header line per hit (`path:line`, as ripgrep, then the document id where
+/// the path does not give it, the passage number, language and score), then the snippet (or
+/// with `snippets` false the whole passage) with its matches highlighted. Colour goes to
+/// terminals only (and never with `NO_COLOR` set), unless `choice` says otherwise.
+pub fn human(hits: &[Hit], choice: ColorChoice, snippets: bool) -> io::Result<()> {
     let mut out = BufWriter::new(AutoStream::new(io::stdout().lock(), choice));
     for (i, hit) in hits.iter().enumerate() {
         if i > 0 {
             writeln!(out)?;
         }
+        let doc = match declsearch::corpus::document_id(&hit.path) == hit.doc {
+            true => String::new(),
+            false => format!("{} ", hit.doc),
+        };
         writeln!(
             out,
-            "{DOC}{}{DOC:#} {HEADER}#{}{HEADER:#}  {}  line {}  score {:.3}",
-            hit.doc, hit.passage, hit.lang, hit.line, hit.score
+            "{DOC}{}{DOC:#}:{}  {HEADER}{doc}#{}{HEADER:#}  {}  score {:.3}",
+            hit.path, hit.line, hit.passage, hit.lang, hit.score
         )?;
+        let (text, highlights) = match (&hit.snippet, snippets) {
+            (Some(snippet), true) => (&snippet.text, &snippet.highlights),
+            _ => (&hit.text, &hit.highlights),
+        };
         let mut shown = 0;
-        for &(start, end) in &hit.highlights {
+        for &(start, end) in highlights {
             write!(
                 out,
                 "{}{MATCH}{}{MATCH:#}",
-                &hit.text[shown..start],
-                &hit.text[start..end]
+                &text[shown..start],
+                &text[start..end]
             )?;
             shown = end;
         }
-        writeln!(out, "{}", &hit.text[shown..])?;
+        writeln!(out, "{}", &text[shown..])?;
         if let Some(parallel) = &hit.parallel {
             writeln!(
                 out,
@@ -47,6 +57,57 @@ pub fn human(hits: &[Hit], choice: ColorChoice) -> io::Result<()> {
         }
     }
     out.flush()
+}
+
+/// A document's passages (`declsearch show`): a header line each (`path:line`, document and
+/// passage, language), then the whole passage.
+pub fn passages(passages: &[Hit]) -> io::Result<()> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    for (i, hit) in passages.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        writeln!(
+            out,
+            "{}:{}  {} #{}  {}",
+            hit.path, hit.line, hit.doc, hit.passage, hit.lang
+        )?;
+        writeln!(out, "{}", hit.text)?;
+    }
+    out.flush()
+}
+
+/// The line after the hits: `11–20 of 2,341 passages (6 ms)`.
+pub fn total_line(
+    options: &declsearch::SearchOptions,
+    shown: usize,
+    total: usize,
+    took: std::time::Duration,
+) -> String {
+    let shown = match (options.offset, shown) {
+        (0, n) => thousands(n),
+        (_, 0) => "none".to_owned(),
+        (offset, n) => format!("{}–{}", thousands(offset + 1), thousands(offset + n)),
+    };
+    let noun = if total == 1 { "passage" } else { "passages" };
+    format!(
+        "{shown} of {} {noun} ({} ms)",
+        thousands(total),
+        took.as_millis()
+    )
+}
+
+/// `2341` as `2,341`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// tantivy's explanation as an indented tree: `value  description`.

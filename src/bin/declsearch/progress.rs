@@ -82,4 +82,8 @@ impl Observer for Bar {
             self.show_if_slow();
         }
     }
+
+    fn cancelled(&self) -> bool {
+        crate::interrupt::requested()
+    }
 }
