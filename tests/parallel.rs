@@ -156,3 +156,60 @@ fn jsonl_records_sharing_an_id_across_language_files_pair() {
     assert_eq!((hits[0].doc.as_str(), parallel.doc.as_str()), ("r2", "r2"));
     assert_eq!(parallel.text, "Friendship cities exchange.");
 }
+
+/// twlaw's `pcode article zh en` rows: one id for both language columns, long cells cut into
+/// several passages. Every row's passages get their counterpart in the other column.
+#[test]
+#[ignore = "needs ../shared/data"]
+fn every_twlaw_row_pairs_its_language_columns() {
+    use std::io::Read;
+
+    let shared = shared_dir().expect("needs ../shared/data");
+    let ws = Workspace::empty();
+    let mut tsv = String::new();
+    flate2::read::GzDecoder::new(
+        std::fs::File::open(shared.join("data/twlaw/articles_parallel.tsv.gz")).unwrap(),
+    )
+    .read_to_string(&mut tsv)
+    .unwrap();
+    let rows: Vec<declsearch::search::eval::QueryLine> = tsv
+        .lines()
+        .skip(1)
+        .enumerate()
+        .map(|(i, row)| {
+            let mut columns = row.split('\t');
+            let (pcode, article) = (columns.next().unwrap(), columns.next().unwrap());
+            declsearch::search::eval::QueryLine {
+                qid: i.to_string(),
+                query: format!("doc:{pcode}:{article}"),
+                line: i + 2,
+            }
+        })
+        .collect();
+    assert_eq!(rows.len(), 83_023);
+    ws.add_file("articles_parallel.tsv", tsv.as_bytes());
+    drop(tsv);
+    let (index, _) = declsearch::Index::open_or_build(&ws.index(), &[ws.corpus()]).unwrap();
+    let options = declsearch::SearchOptions {
+        limit: 100,
+        parallel: true,
+        ..Default::default()
+    };
+    let results = index.search_batch(&rows, &options, declsearch::search::eval::Ranking::Passages);
+    let mut unpaired = Vec::new();
+    for (row, result) in rows.iter().zip(results) {
+        let hits = result.unwrap_or_else(|e| panic!("{}: {e}", row.query));
+        assert!(hits.len() >= 2, "{}: both columns", row.query);
+        for hit in hits {
+            match &hit.parallel {
+                Some(other) => assert_ne!(other.lang, hit.lang, "{}", row.query),
+                None => unpaired.push(format!("{} #{} {}", hit.doc, hit.passage, hit.lang)),
+            }
+        }
+    }
+    assert!(
+        unpaired.is_empty(),
+        "{} unpaired: {unpaired:?}",
+        unpaired.len()
+    );
+}

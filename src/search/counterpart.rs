@@ -1,8 +1,10 @@
 //! Counterparts: the same passage in the other language, when the corpus holds a translation.
 //!
 //! Translations are found by their document ids, never guessed from content alone:
-//! - the language columns of one `.tsv` row (`3`, `3#zh_hant`, `3#zh_hans`) and `.jsonl`
-//!   records sharing an id across files are one text each, so their passages pair directly;
+//! - the language columns of one `.tsv` row (`3`, `3#zh_hant`, `3#zh_hans`, or one id `3`
+//!   for a plain `id zh en` row) and `.jsonl` records sharing an id across files are one
+//!   text each, so their passages pair directly (a cell cut into passages pairs by key or
+//!   alignment, else by its place in the row);
 //! - a file pair such as `udhr.en.txt` / `udhr.zh-Hans.txt` gives two documents `udhr` from two
 //!   sources. Their passages pair by an explicit key at the passage start (`[12]`,
 //!   `Article 12`, `第十二条`) when both sides have keys, else by an alignment over order and
@@ -137,7 +139,13 @@ pub(crate) fn find(searcher: &Searcher, passage: &StoredPassage) -> Result<Optio
         else {
             return Ok(None);
         };
-        Ok(pair(&own.passages, &other.passages, at).map(|j| {
+        // The columns of one `.tsv` row are a translation by construction: where a long
+        // cell was cut into passages that do not align one to one, each passage still gets
+        // the other column's passage at the same place in the row.
+        let same_row = own.source == other.source;
+        let found = pair(&own.passages, &other.passages, at)
+            .or_else(|| same_row.then(|| at * other.passages.len() / own.passages.len()));
+        Ok(found.map(|j| {
             let found = &other.passages[j];
             Counterpart {
                 lang: found.lang.parse().unwrap_or(other.lang()),

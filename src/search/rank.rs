@@ -73,10 +73,13 @@ impl Ranker for LexicalRanker {
                 .snapshot
                 .search(query, &top)
                 .map_err(Error::tantivy(&index.dir))?;
-            Ok(found
+            let mut ranked: Vec<Candidate> = found
                 .into_iter()
                 .map(|(score, address)| Candidate::lexical(plan, address, score + bonus))
-                .collect())
+                .collect();
+            // Equal scores in corpus order, whichever run found them.
+            ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.address.cmp(&b.address)));
+            Ok(ranked)
         };
         if let Some(union) = plan.term_union(&index.fields, index.has_titles) {
             return run(union.as_ref(), TIER);
