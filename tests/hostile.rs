@@ -169,3 +169,37 @@ fn an_unreadable_file_is_named_and_the_rest_indexes() {
         "the rest is indexed"
     );
 }
+
+/// Limits and offsets at their extremes answer (tantivy once allocated for the whole
+/// `--limit`, and aborted at 4294967295).
+#[test]
+fn extreme_limits_and_offsets_answer_without_aborting() {
+    let ws = Workspace::with_declaration();
+    for (args, hits) in [
+        (&["--limit", "4294967295"][..], 8),
+        (&["--limit", "1"][..], 1),
+        (&["--offset", "4294967295"][..], 0),
+        (&["--limit", "4294967295", "--offset", "7"][..], 1),
+    ] {
+        let (found, run) = ws.search("上合组织", args);
+        assert_no_panic(&run);
+        assert_eq!(found.len(), hits, "{args:?}: {}", run.stderr);
+    }
+    let (index, _) = declsearch::Index::open_or_build(&ws.index(), &[ws.corpus()]).unwrap();
+    for (limit, offset, hits) in [
+        (usize::MAX, 0, 8),
+        (usize::MAX, usize::MAX, 0),
+        (0, 0, 0),
+        (3, usize::MAX - 1, 0),
+    ] {
+        let options = declsearch::SearchOptions {
+            limit,
+            offset,
+            ..Default::default()
+        };
+        assert_eq!(index.search("上合组织", &options).unwrap().len(), hits);
+        let query = index.parse_query("上合组织", &options).unwrap();
+        let documents = index.search_documents(&query, &options).unwrap();
+        assert!(documents.len() <= limit.min(1), "{limit}");
+    }
+}

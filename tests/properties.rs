@@ -110,3 +110,47 @@ proptest! {
         let _ = Query::parse(&query, &Analyzer::default());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// A snippet's highlights are ordered ranges on its own character boundaries, each the
+    /// text of a highlight of the passage (or a cut part of one), and the snippet stays near
+    /// its width whatever the passage and its matches.
+    #[test]
+    fn snippets_keep_their_highlights_and_their_width(
+        pieces in prop::collection::vec(text(), 1..30),
+        picks in prop::collection::vec(any::<prop::sample::Index>(), 0..8),
+        width in 20usize..200,
+    ) {
+        use declsearch::search::snippet::{columns, snippet, MAX_FRAGMENTS};
+        let passage = pieces.concat();
+        let bounds: Vec<usize> = passage
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(passage.len()))
+            .collect();
+        let mut cuts: Vec<usize> = picks.iter().map(|p| bounds[p.index(bounds.len())]).collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        let highlights: Vec<(usize, usize)> = cuts
+            .chunks_exact(2)
+            .map(|pair| (pair[0], pair[1]))
+            .collect();
+        let shown = snippet(&passage, &highlights, width);
+        let flat = |s: &str| s.replace(['\n', '\r', '\t'], " ");
+        let mut previous = 0;
+        for &(start, end) in &shown.highlights {
+            prop_assert!(previous <= start && start < end && end <= shown.text.len());
+            prop_assert!(shown.text.is_char_boundary(start) && shown.text.is_char_boundary(end));
+            let marked = &shown.text[start..end];
+            prop_assert!(
+                highlights.iter().any(|&(s, e)| flat(&passage[s..e]).contains(marked)),
+                "{marked:?} is no highlight of {passage:?}"
+            );
+            previous = end;
+        }
+        let used: usize = shown.text.chars().map(columns).sum();
+        prop_assert!(used <= width.max(20) + 2 * (MAX_FRAGMENTS + 1), "{used} > {width}");
+    }
+}

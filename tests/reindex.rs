@@ -508,3 +508,42 @@ fn concurrent_writers_and_searching_threads_never_fail_or_corrupt() {
         150 + 150 * 2
     );
 }
+
+/// A file's key is its path under the corpus root, however the root is typed and wherever the
+/// corpus folder moves: no run re-adds what did not change.
+#[test]
+fn file_keys_do_not_depend_on_how_or_where_the_corpus_is_given() {
+    let ws = Workspace::with_declaration();
+    ws.add_file("sub/more.txt", "友城合作的新篇章。".as_bytes());
+    let (s, run) = index(&ws, &[]);
+    assert_eq!((run.code, s.added), (0, 2), "{}", run.stderr);
+    let absolute = ws.corpus().display().to_string();
+    let link = ws.root.path().join("linked");
+    std::os::unix::fs::symlink(ws.corpus(), &link).unwrap();
+    let linked = link.display().to_string();
+    for typed in ["./corpus", "corpus/", absolute.as_str(), linked.as_str()] {
+        let (s, run) = index(&ws, &["--corpus", typed]);
+        assert_eq!(run.code, 0, "{typed}: {}", run.stderr);
+        assert_eq!((s.added, s.removed, s.unchanged), (0, 0, 2), "{typed}");
+    }
+    let moved = ws.root.path().join("moved-away");
+    std::fs::rename(ws.corpus(), &moved).unwrap();
+    let moved = moved.display().to_string();
+    let (s, _) = index(&ws, &["--corpus", &moved]);
+    assert_eq!(
+        (s.added, s.removed, s.unchanged),
+        (0, 0, 2),
+        "a moved corpus"
+    );
+    let (hits, _) = ws.search("新篇章", &["--corpus", &moved]);
+    assert_eq!(hits[0].path, "sub/more.txt");
+
+    // Two roots holding one path: the second is named, not silently merged.
+    let twin = ws.root.path().join("twin");
+    std::fs::create_dir_all(twin.join("sub")).unwrap();
+    std::fs::write(twin.join("sub/more.txt"), "另一份文件。").unwrap();
+    let twin = twin.display().to_string();
+    let run = ws.run(&["index", "--corpus", &moved, "--corpus", &twin]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("same path"), "{}", run.stderr);
+}

@@ -44,8 +44,10 @@ pub struct Document {
 pub struct CorpusFile {
     /// Where to read it.
     pub path: PathBuf,
-    /// Stable key of the file in the index: the corpus root as given joined with the path
-    /// under it.
+    /// Stable key of the file in the index: its path under the corpus root it was found
+    /// under (`/`-separated), whatever form of the root was typed (relative, `./`, absolute,
+    /// through a symlink), so that a moved corpus folder changes nothing. A file given as a
+    /// root is its file name.
     pub key: String,
     /// Path under its corpus root, `/`-separated (the file name for a single-file root).
     pub relative: String,
@@ -85,6 +87,18 @@ impl Format {
     }
 }
 
+/// Whether two lists of corpus roots name the same folders and files, however each was typed
+/// (`corpus`, `./corpus/`, an absolute path, a symlink to it).
+pub fn same_roots(a: &[PathBuf], b: &[PathBuf]) -> bool {
+    let canonical = |roots: &[PathBuf]| -> Vec<PathBuf> {
+        roots
+            .iter()
+            .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+            .collect()
+    };
+    canonical(a) == canonical(b)
+}
+
 /// The files of the corpus `roots`, in order, and the files skipped. A root that does not
 /// exist is an error; anything wrong below a root is a skipped file.
 pub fn list(roots: &[PathBuf]) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
@@ -95,15 +109,15 @@ pub fn list(roots: &[PathBuf]) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
             std::io::ErrorKind::NotFound => Error::CorpusMissing(root.clone()),
             _ => Error::io(root)(source),
         })?;
-        let root_key = root.to_string_lossy().trim_end_matches('/').to_owned();
         if meta.is_file() {
-            let relative = root
-                .file_name()
-                .map_or_else(|| root_key.clone(), |n| n.to_string_lossy().into_owned());
+            let relative = root.file_name().map_or_else(
+                || root.to_string_lossy().into_owned(),
+                |n| n.to_string_lossy().into_owned(),
+            );
             match Format::of(root) {
                 Some(format) => files.push(CorpusFile {
                     path: root.clone(),
-                    key: root_key,
+                    key: relative.clone(),
                     relative,
                     format,
                 }),
@@ -147,12 +161,25 @@ pub fn list(roots: &[PathBuf]) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
                 .join("/");
             files.push(CorpusFile {
                 path: path.to_path_buf(),
-                key: format!("{root_key}/{relative}"),
+                key: relative.clone(),
                 relative,
                 format,
             });
         }
     }
+    // Keys are paths under their roots: two roots holding one path would be one file.
+    let mut keys = std::collections::HashSet::new();
+    let (files, twins): (Vec<CorpusFile>, Vec<CorpusFile>) =
+        files.into_iter().partition(|f| keys.insert(f.key.clone()));
+    skipped.extend(twins.into_iter().map(|twin| Skipped {
+        reason: format!(
+            "another corpus root holds a file at the same path {:?}; give each file its own \
+             path below the corpus roots",
+            twin.key
+        ),
+        path: twin.path,
+        failed: true,
+    }));
     Ok((files, skipped))
 }
 

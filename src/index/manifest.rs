@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 pub const MANIFEST_FILE: &str = "declsearch-manifest.json";
 
 /// Version of the manifest and index layout.
-pub const FORMAT: u32 = 7;
+pub const FORMAT: u32 = 8;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -29,7 +29,8 @@ pub struct Manifest {
     pub user_dict: Option<UserDict>,
     /// The corpus paths of the last run.
     pub corpus: Vec<PathBuf>,
-    /// Indexed files by key ([`crate::corpus::CorpusFile::key`]).
+    /// Indexed files by key ([`crate::corpus::CorpusFile::key`]: the path under the corpus
+    /// root, since format 8).
     pub files: BTreeMap<String, FileEntry>,
 }
 
@@ -77,23 +78,6 @@ impl Manifest {
     pub(crate) fn corpus_of(generation: &Path) -> Option<Vec<PathBuf>> {
         let bytes = std::fs::read(generation.join(MANIFEST_FILE)).ok()?;
         serde_json::from_slice::<Header>(&bytes).ok()?.corpus
-    }
-
-    /// The path of the file with `key` relative to the corpus root it was found under:
-    /// keys are the root as given joined with that path, and a file given as a root is its
-    /// own file name.
-    pub fn relative_path<'a>(&self, key: &'a str) -> &'a str {
-        for root in &self.corpus {
-            let root = root.to_string_lossy();
-            let root = root.trim_end_matches('/');
-            if key == root {
-                return key.rsplit('/').next().unwrap_or(key);
-            }
-            if let Some(rest) = key.strip_prefix(root).and_then(|r| r.strip_prefix('/')) {
-                return rest;
-            }
-        }
-        key
     }
 
     pub fn documents(&self) -> u64 {

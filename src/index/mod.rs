@@ -88,7 +88,8 @@ impl Index {
             DirState::Empty => false,
             DirState::Live(generation) => match Self::open(dir) {
                 Err(Error::IncompatibleIndex { .. })
-                    if Manifest::corpus_of(&generation).as_deref() == Some(corpus) =>
+                    if Manifest::corpus_of(&generation)
+                        .is_some_and(|built| crate::corpus::same_roots(&built, corpus)) =>
                 {
                     true
                 }

@@ -133,6 +133,11 @@ pub(crate) fn run(
         let analyzer = analyzer.clone();
         std::thread::spawn(move || analyzer.load_dictionary());
     }
+    // A corpus given at another place (moved, or typed otherwise) is recorded anew even when
+    // no file changed, so that searches compare against where it is now.
+    let same_roots = previous
+        .as_ref()
+        .is_some_and(|m| m.corpus == corpus || corpus::same_roots(&m.corpus, corpus));
     let old_files = previous.map(|m| m.files).unwrap_or_default();
 
     let (files, mut skipped_files) = corpus::list(corpus)?;
@@ -208,7 +213,7 @@ pub(crate) fn run(
     report.passages = manifest.passages();
 
     let changed = report.added + report.updated + report.removed > 0;
-    if live.is_some() && !options.full && !changed {
+    if live.is_some() && !options.full && !changed && same_roots {
         report.seconds = started.elapsed().as_secs_f64();
         return Ok(report);
     }

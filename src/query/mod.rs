@@ -53,7 +53,7 @@ pub const SYNTAX: &[(&str, &str)] = &[
     ("lang:zh, lang:en", "only passages in that language"),
     (
         "doc:ID",
-        "only passages of that document (several doc: items: any of them)",
+        "only passages of that document (several doc: items: any of them); alone, lists its passages in order",
     ),
     (
         "py:jianpin, py:\"jian pin\"",

@@ -336,19 +336,22 @@ impl<'a> Searcher<'a> {
             .map_err(Error::tantivy(&self.index.dir))
     }
 
-    /// Documents ranked by their best passage, at most `options.limit`, each with that hit.
+    /// Documents ranked by their best passage, at most `options.limit` after skipping
+    /// `options.offset` of them, each with that hit.
     pub fn search_documents(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {
         let plan = Plan::new(query, options);
-        let passages = options.limit.saturating_mul(10).max(100);
+        let wanted = options.offset.saturating_add(options.limit);
+        let passages = wanted.saturating_mul(10).max(100);
         let mut seen = HashSet::new();
         let mut hits = Vec::new();
         for Candidate { score, address, .. } in self.ranker.rank(self, &plan, passages)? {
-            if hits.len() == options.limit {
+            if seen.len() >= wanted {
                 break;
             }
             let stored = self.stored(address)?;
-            if seen.insert(stored.doc.clone()) {
-                hits.push(self.hit(hits.len() + 1, score, stored, &query.clauses, options));
+            if seen.insert(stored.doc.clone()) && seen.len() > options.offset {
+                let rank = seen.len();
+                hits.push(self.hit(rank, score, stored, &query.clauses, options));
             }
         }
         Ok(hits)
@@ -377,11 +380,7 @@ impl<'a> Searcher<'a> {
         Hit {
             rank,
             score,
-            path: self
-                .index
-                .manifest()
-                .relative_path(&stored.source)
-                .to_owned(),
+            path: stored.source.clone(),
             snippet: Some(snippet::snippet(&stored.text, &highlights, options.context)),
             doc: stored.doc,
             passage: stored.passage as u32,

@@ -15,6 +15,10 @@ pub const DEFAULT_WIDTH: usize = 160;
 /// At most this many fragments a snippet: the matches further on are in the whole text.
 pub const MAX_FRAGMENTS: usize = 3;
 const ELLIPSIS: &str = "…";
+/// Where a fragment may start cleanly: after the end of a sentence or clause.
+const BREAKS: &[char] = &[
+    '。', '！', '？', '；', '，', '、', ',', '.', ';', '!', '?', '\n',
+];
 
 /// The parts of a passage around its matches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,7 +119,21 @@ fn windows(
             from -= 1;
             used += columns(chars[from].1);
         }
-        let to = advance(from, width);
+        // Start after a sentence or clause break in the lead when there is one, else after
+        // a space: not inside a word.
+        let after = |k: &usize| BREAKS.contains(&chars[*k].1);
+        let space = |k: &usize| chars[*k].1.is_whitespace();
+        if let Some(k) = (from..at).find(after).or_else(|| (from..at).find(space)) {
+            from = k + 1;
+        }
+        let mut to = advance(from, width);
+        // End before a word cut in two, when a space is near the end.
+        if to < chars.len() && chars[to].1.is_alphanumeric() && chars[to - 1].1.is_alphanumeric() {
+            let near = to.saturating_sub(15).max(at + 1);
+            if let Some(k) = (near..to).rev().find(|&k| chars[k].1.is_whitespace()) {
+                to = k;
+            }
+        }
         found.push((byte_at(from), byte_at(to)));
     }
     if found.is_empty() {

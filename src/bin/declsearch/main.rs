@@ -579,7 +579,7 @@ fn open_or_build(location: &Location) -> anyhow::Result<Option<Index>> {
         if settings.corpus.source.explicit() {
             let index = Index::open(dir)?;
             let built = &index.manifest().corpus;
-            if !same_paths(built, corpus) {
+            if !declsearch::corpus::same_roots(built, corpus) {
                 if !location.update {
                     return Err(declsearch::Error::OtherCorpus {
                         index: dir.clone(),
@@ -619,17 +619,6 @@ fn open_or_build(location: &Location) -> anyhow::Result<Option<Index>> {
         eprintln!("{}", summary(&report));
     }
     Ok(Some(index))
-}
-
-/// Whether two lists of corpus paths name the same places, however they were typed.
-fn same_paths(a: &[PathBuf], b: &[PathBuf]) -> bool {
-    let canonical = |paths: &[PathBuf]| -> Vec<PathBuf> {
-        paths
-            .iter()
-            .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
-            .collect()
-    };
-    canonical(a) == canonical(b)
 }
 
 fn index(args: IndexArgs) -> anyhow::Result<Outcome> {
