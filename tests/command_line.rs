@@ -8,8 +8,8 @@ use std::time::Duration;
 use crate::common::{passages, shared_dir, sorted, Run, Workspace};
 
 /// The UDHR as a pair of files (English HTML, simplified Chinese Markdown), both doc `udhr`.
-fn udhr_workspace() -> Option<Workspace> {
-    let shared = shared_dir()?;
+fn udhr_workspace() -> Workspace {
+    let shared = shared_dir();
     let ws = Workspace::with_declaration();
     let english = std::fs::read_to_string(shared.join("data/udhr/udhr_eng.txt")).unwrap();
     let html: String = english
@@ -21,7 +21,7 @@ fn udhr_workspace() -> Option<Workspace> {
         "udhr.zh-Hans.md",
         &std::fs::read(shared.join("data/udhr/udhr_cmn_hans.txt")).unwrap(),
     );
-    Some(ws)
+    ws
 }
 
 #[test]
@@ -53,6 +53,11 @@ fn query_words_need_no_quotes_and_exclusions_are_words_not_flags() {
             vec![8],
         ),
         (&["search", "--limit", "1", "减贫", "--json"][..], vec![8]),
+        (&["search", "py:jianpin", "--json"][..], vec![8]),
+        (
+            &["search", "\"减贫\"", "-\"上海精神\"", "--json"][..],
+            vec![8],
+        ),
         (&["search", "减贫", "--json", "--", "-发展"][..], vec![]),
     ] {
         let run = ws.run(args);
@@ -75,9 +80,7 @@ fn query_words_need_no_quotes_and_exclusions_are_words_not_flags() {
 #[test]
 #[ignore = "needs ../shared/data"]
 fn hits_show_snippets_a_total_and_page_with_offset() {
-    let Some(ws) = udhr_workspace() else {
-        panic!("needs ../shared/data")
-    };
+    let ws = udhr_workspace();
     let run = ws.run(&["search", "everyone", "right", "--lang", "en"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let total_line = run.stderr.lines().last().unwrap();
@@ -135,9 +138,7 @@ fn hits_show_snippets_a_total_and_page_with_offset() {
 #[test]
 #[ignore = "needs ../shared/data"]
 fn every_hit_names_its_file() {
-    let Some(ws) = udhr_workspace() else {
-        panic!("needs ../shared/data")
-    };
+    let ws = udhr_workspace();
     ws.add_file(
         "records/set.jsonl",
         "{\"id\":\"r1\",\"text\":\"first\"}\n{\"id\":\"r2\",\"text\":\"人人有权享有生命\"}\n"

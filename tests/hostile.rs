@@ -203,3 +203,16 @@ fn extreme_limits_and_offsets_answer_without_aborting() {
         assert!(documents.len() <= limit.min(1), "{limit}");
     }
 }
+
+/// The first search builds the index; a bad file it meets is named, and the search still
+/// answers from everything else.
+#[test]
+fn a_first_search_that_meets_a_bad_file_still_answers() {
+    let ws = Workspace::with_declaration();
+    ws.add_file("broken.txt", b"first line\nsecond \xff line\n");
+    let (hits, run) = ws.search("减贫", &[]);
+    assert_no_panic(&run);
+    assert!(run.stderr.contains("broken.txt"), "{}", run.stderr);
+    assert_eq!(passages(&hits), [8], "{}", run.stderr);
+    assert_eq!(run.code, 0);
+}

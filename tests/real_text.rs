@@ -7,8 +7,9 @@ use crate::common::{shared_dir, Workspace};
 use declsearch::corpus::passage::split_passages;
 
 #[test]
+#[ignore = "needs ../shared/data"]
 fn either_script_finds_exactly_the_udhr_passages_holding_the_word() {
-    let Some(shared) = shared_dir() else { return };
+    let shared = shared_dir();
     let ws = Workspace::empty();
     let mut texts = Vec::new();
     for (doc, name) in [
@@ -64,11 +65,12 @@ fn either_script_finds_exactly_the_udhr_passages_holding_the_word() {
 /// exactly as jieba's full dictionary does: every Han run of the seed, the UDHR, the XQuAD-zh
 /// and CMRC2018 corpora and every query set.
 #[test]
+#[ignore = "needs ../shared/data"]
 fn restricted_dictionaries_segment_exactly_like_the_full_one() {
     use declsearch::analysis::{fold::to_simplified, lexicon::lexicon};
     use declsearch::text::cleanup::{clean, is_han};
 
-    let Some(shared) = shared_dir() else { return };
+    let shared = shared_dir();
     let full = jieba_rs::Jieba::new();
     let files = [
         "seeds/000_797640862b4418bc.txt",

@@ -11,15 +11,20 @@ pub fn shipped_declaration() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/sco-qingdao-friendship-initiative.txt")
 }
 
-/// `../shared` beside the project, if present.
-pub fn shared_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: ../shared is absent (it holds the seed and data sets)");
-        None
-    }
+/// `../shared` beside the project (or `$DECLSEARCH_SHARED`): the seed and the data sets. Tests
+/// that read it are `#[ignore = "needs ../shared/data"]`, so a plain `cargo test` leaves them
+/// out and `--include-ignored` runs them; without the folder they fail saying so, never pass
+/// having checked nothing.
+pub fn shared_dir() -> PathBuf {
+    let dir = std::env::var_os("DECLSEARCH_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    assert!(
+        dir.join("data").is_dir(),
+        "needs ../shared beside the project (the seed and the data sets): {} is absent",
+        dir.display()
+    );
+    dir
 }
 
 /// A temporary workspace with a `corpus/` folder and room for an `index/`.
