@@ -216,3 +216,88 @@ fn a_first_search_that_meets_a_bad_file_still_answers() {
     assert_eq!(passages(&hits), [8], "{}", run.stderr);
     assert_eq!(run.code, 0);
 }
+
+/// A tmpfs of `size` mounted at `dir` for the test's life (root only: `None` otherwise).
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &std::path::Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(dir).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            eprintln!("skipped: mounting a tmpfs needs root (the full-disk case is not checked)");
+        }
+        mounted.then(|| Tmpfs(dir.to_path_buf()))
+    }
+
+    fn remount_read_only(&self) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", "remount,ro"])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Indexing into a filesystem that fills up, or that is read-only, fails with one clear error
+/// and leaves the previous index live, whole and searchable.
+#[test]
+fn a_full_or_read_only_disk_fails_clearly_and_keeps_the_index() {
+    let ws = Workspace::with_declaration();
+    let Some(disk) = Tmpfs::mount(&ws.index(), "1M") else {
+        return;
+    };
+    let (hits, run) = ws.search("减贫", &[]);
+    assert_eq!((run.code, passages(&hits)), (0, vec![8]), "{}", run.stderr);
+    let live = std::fs::read_to_string(ws.index().join("CURRENT")).unwrap();
+
+    let text = std::fs::read(crate::common::shipped_declaration()).unwrap();
+    for i in 0..3000 {
+        let mut marked = text.clone();
+        marked.extend_from_slice(format!("\n\n第{i}份文件。fullmarker{i}\n").as_bytes());
+        ws.add_file(&format!("batch/decl-{i:04}.txt"), &marked);
+    }
+    let run = ws.run(&["index"]);
+    assert_no_panic(&run);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.to_lowercase().contains("no space left"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.lines().filter(|l| l.contains("error")).count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.index().join("CURRENT")).unwrap(),
+        live
+    );
+    let (hits, run) = ws.search("减贫", &[]);
+    assert_eq!((run.code, passages(&hits)), (0, vec![8]), "{}", run.stderr);
+    let (hits, _) = ws.search("fullmarker7", &[]);
+    assert!(hits.is_empty(), "nothing of the failed run is visible");
+
+    std::fs::remove_dir_all(ws.corpus().join("batch")).unwrap();
+    ws.add_file("more.txt", "友城合作的新篇章。".as_bytes());
+    disk.remount_read_only();
+    let run = ws.run(&["index"]);
+    assert_no_panic(&run);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("Read-only"), "{}", run.stderr);
+    let (hits, run) = ws.search("减贫", &[]);
+    assert_eq!((run.code, passages(&hits)), (0, vec![8]), "{}", run.stderr);
+}

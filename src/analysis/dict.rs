@@ -14,6 +14,11 @@ use super::fold::to_simplified;
 use crate::error::{Error, Result};
 use crate::text::cleanup::{clean, is_han};
 
+/// The largest frequency a user word may have: jieba's own most frequent word (的) has under
+/// 320,000. jieba adds frequencies to a total (an overflow past `usize`) and takes their
+/// logarithm (0 would be minus infinity), so both ends are refused.
+pub const MAX_FREQUENCY: usize = 100_000_000;
+
 /// One word of a user dictionary, folded to simplified.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct UserWord {
@@ -59,7 +64,13 @@ impl UserDict {
                 None => None,
                 Some(f) => Some(
                     f.parse::<usize>()
-                        .map_err(|_| fail(format!("frequency {f:?} is not a whole number")))?,
+                        .ok()
+                        .filter(|n| (1..=MAX_FREQUENCY).contains(n))
+                        .ok_or_else(|| {
+                            fail(format!(
+                                "frequency {f:?} is not a whole number from 1 to {MAX_FREQUENCY}"
+                            ))
+                        })?,
                 ),
             };
             let tag = parts.next().map(str::to_owned);
@@ -96,6 +107,12 @@ mod tests {
         assert_eq!(dict.words[1].freq, None);
         assert_eq!(UserDict::parse("友城\n友城 many").unwrap_err().0, 2);
         assert_eq!(UserDict::parse("SCO 10").unwrap_err().0, 1);
+        for bad in ["0", "-1", "100000001", "18446744073709551615", "1e5"] {
+            let (line, reason) = UserDict::parse(&format!("友城 3\n减贫 {bad}")).unwrap_err();
+            assert_eq!(line, 2, "{bad}");
+            assert!(reason.contains("from 1 to 100000000"), "{reason}");
+        }
+        assert!(UserDict::parse("友城 100000000").is_ok());
         assert_ne!(dict.digest(), UserDict::parse("友城").unwrap().digest());
     }
 }

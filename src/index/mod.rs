@@ -109,7 +109,9 @@ impl Index {
         let manifest = store.manifest(generation)?;
         let analyzer = Analyzer::new(manifest.user_dict.clone());
         check_compatible(dir, &manifest, &analyzer)?;
-        let index = tantivy::Index::open_in_dir(generation).map_err(Error::tantivy(generation))?;
+        let index = LiveGeneration::open(generation)
+            .and_then(tantivy::Index::open)
+            .map_err(Error::tantivy(generation))?;
         let fields = Fields::of(&index.schema()).ok_or_else(|| Error::NotAnIndex {
             path: dir.to_path_buf(),
             reason: "its schema lacks declsearch's fields".into(),
@@ -223,4 +225,82 @@ fn check_compatible(dir: &Path, manifest: &Manifest, analyzer: &Analyzer) -> Res
         });
     }
     Ok(())
+}
+
+/// A published generation, as searches read it: tantivy's files, with no locks. A published
+/// generation never changes (the writer works in a new one; see [`GenerationStore`]), so the
+/// lock tantivy takes to read `meta.json` safely guards nothing here, and taking it would need
+/// a writable folder: an index on a read-only disk could not be searched.
+#[derive(Debug, Clone)]
+struct LiveGeneration(tantivy::directory::MmapDirectory);
+
+impl LiveGeneration {
+    fn open(generation: &Path) -> tantivy::Result<LiveGeneration> {
+        let mmap = tantivy::directory::MmapDirectory::open(generation)?;
+        Ok(LiveGeneration(mmap))
+    }
+}
+
+impl tantivy::Directory for LiveGeneration {
+    fn get_file_handle(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<
+        std::sync::Arc<dyn tantivy::directory::FileHandle>,
+        tantivy::directory::error::OpenReadError,
+    > {
+        self.0.get_file_handle(path)
+    }
+
+    fn delete(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<(), tantivy::directory::error::DeleteError> {
+        self.0.delete(path)
+    }
+
+    fn exists(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<bool, tantivy::directory::error::OpenReadError> {
+        self.0.exists(path)
+    }
+
+    fn open_write(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<tantivy::directory::WritePtr, tantivy::directory::error::OpenWriteError>
+    {
+        self.0.open_write(path)
+    }
+
+    fn atomic_read(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<Vec<u8>, tantivy::directory::error::OpenReadError> {
+        self.0.atomic_read(path)
+    }
+
+    fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
+        self.0.atomic_write(path, data)
+    }
+
+    fn sync_directory(&self) -> std::io::Result<()> {
+        self.0.sync_directory()
+    }
+
+    fn acquire_lock(
+        &self,
+        _lock: &tantivy::directory::Lock,
+    ) -> std::result::Result<tantivy::directory::DirectoryLock, tantivy::directory::error::LockError>
+    {
+        Ok(tantivy::directory::DirectoryLock::from(Box::new(())))
+    }
+
+    fn watch(
+        &self,
+        callback: tantivy::directory::WatchCallback,
+    ) -> tantivy::Result<tantivy::directory::WatchHandle> {
+        self.0.watch(callback)
+    }
 }

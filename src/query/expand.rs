@@ -132,7 +132,9 @@ impl Expander<'_> {
         }
         let searcher = self.snapshot;
         let mut found = Vec::new();
-        for text in candidates {
+        // Each candidate costs a count over the index: a word with hundreds of glosses
+        // (`make`) is looked up a bounded number of times.
+        for text in candidates.into_iter().take(cross::MAX_LOOKUPS) {
             let Ok(parsed) = Query::parse(&text, &self.index.analyzer) else {
                 continue;
             };

@@ -18,6 +18,8 @@ static GLOSSARY_TEXT: &str = include_str!("glossary.txt");
 
 /// Most translations one query word expands to.
 pub const MAX_TRANSLATIONS: usize = 3;
+/// At most this many of a clause's candidate translations are looked up in the index.
+pub const MAX_LOOKUPS: usize = 64;
 /// Longest English phrase looked up as one gloss, in words.
 pub const MAX_PHRASE_WORDS: usize = 4;
 
