@@ -345,6 +345,7 @@ fn sigkill_at_any_moment_leaves_the_old_or_the_new_index_whole() {
 
     let text = String::from_utf8(declaration()).unwrap();
     let delays = [10u64, 60, 150, 300, 500, 800, 1200];
+    let mut killed_before_publish = 0;
     for (round, delay_ms) in delays.into_iter().enumerate() {
         // A third of the files change: a run that publishes shows the round's marker in all
         // of them, one that does not in none.
@@ -380,9 +381,18 @@ fn sigkill_at_any_moment_leaves_the_old_or_the_new_index_whole() {
             "after a kill at {delay_ms} ms, {} passages have the marker",
             hits.len()
         );
+        if hits.is_empty() {
+            killed_before_publish += 1;
+        }
         let (hits, run) = ws.search("上合组织", &["--limit", "100"]);
         assert_eq!((run.code, hits.len()), (0, 100), "the index answers");
     }
+    // A kill that always landed after the publish would check nothing.
+    assert!(
+        killed_before_publish >= 2,
+        "only {killed_before_publish} of {} kills landed before the publish",
+        delays.len()
+    );
     let (s, run) = index(&ws, &[]);
     assert_eq!(run.code, 0);
     // A marked file has blank lines now: two passages (the declaration block, the marker).
