@@ -33,11 +33,13 @@ pub use rank::{Candidate, LexicalRanker, Ranker};
 /// How to search.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchOptions {
-    /// At most this many hits.
+    /// At most this many hits: any value (0 gives none; a limit above the passages the
+    /// index holds costs no more than one equal to them).
     pub limit: usize,
-    /// Skip this many of the best hits first (the next page: `offset` = hits shown so far).
+    /// Skip this many of the best hits first (the next page: `offset` = hits shown so far):
+    /// any value; past the last hit, a page is empty.
     pub offset: usize,
-    /// Width of each snippet fragment in display columns ([`snippet`]).
+    /// Width of a hit's snippet in display columns ([`snippet`]); below 20 counts as 20.
     pub context: usize,
     /// Only passages in this language.
     pub lang: Option<Lang>,
