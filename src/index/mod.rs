@@ -215,6 +215,30 @@ impl Index {
     }
 }
 
+/// Call `each` with every term of `field` in the view `snapshot` (once per segment that holds
+/// it), in term order within a segment: a field's whole vocabulary, read from its term
+/// dictionaries.
+pub(crate) fn each_term(
+    snapshot: &tantivy::Searcher,
+    field: tantivy::schema::Field,
+    dir: &Path,
+    mut each: impl FnMut(&str),
+) -> Result<()> {
+    for segment in snapshot.segment_readers() {
+        let inverted = segment.inverted_index(field).map_err(Error::tantivy(dir))?;
+        let mut stream = inverted
+            .terms()
+            .stream()
+            .map_err(|e| Error::tantivy(dir)(e.into()))?;
+        while stream.advance() {
+            if let Ok(term) = std::str::from_utf8(stream.key()) {
+                each(term);
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check_compatible(dir: &Path, manifest: &Manifest, analyzer: &Analyzer) -> Result<()> {
     let expected = analyzer.fingerprint();
     if manifest.format != FORMAT || manifest.analysis != expected {

@@ -254,22 +254,11 @@ impl Expander<'_> {
         }
         let han_terms = |field: Field| -> Result<Vec<String>> {
             let mut terms = HashSet::new();
-            for segment in self.snapshot.segment_readers() {
-                let inverted = segment
-                    .inverted_index(field)
-                    .map_err(Error::tantivy(&self.index.dir))?;
-                let mut stream = inverted
-                    .terms()
-                    .stream()
-                    .map_err(|e| Error::tantivy(&self.index.dir)(e.into()))?;
-                while stream.advance() {
-                    if let Ok(term) = std::str::from_utf8(stream.key()) {
-                        if pinyin::is_han_term(term) {
-                            terms.insert(term.to_owned());
-                        }
-                    }
+            crate::index::each_term(self.snapshot, field, &self.index.dir, |term| {
+                if pinyin::is_han_term(term) {
+                    terms.insert(term.to_owned());
                 }
-            }
+            })?;
             Ok(terms.into_iter().collect())
         };
         let words = han_terms(self.index.fields.text)?;

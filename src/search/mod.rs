@@ -177,31 +177,20 @@ impl<'a> Searcher<'a> {
             return Ok(());
         }
         let mut nearest: Vec<(usize, String)> = Vec::new();
-        for segment in self.snapshot.segment_readers() {
-            let inverted = segment
-                .inverted_index(self.index.fields.doc)
-                .map_err(Error::tantivy(&self.index.dir))?;
-            let mut stream = inverted
-                .terms()
-                .stream()
-                .map_err(|e| Error::tantivy(&self.index.dir)(e.into()))?;
-            while stream.advance() {
-                let Ok(other) = std::str::from_utf8(stream.key()) else {
-                    continue;
-                };
-                // Ids that hold the typed one come first, then by edit distance.
-                let distance = match other.contains(id) || id.contains(other) {
-                    true => other.len().abs_diff(id.len()),
-                    false => 1 << 20 | edit_distance(id, other),
-                };
-                let closer = nearest.len() < 3 || distance < nearest[nearest.len() - 1].0;
-                if closer && nearest.iter().all(|(_, known)| known != other) {
-                    nearest.push((distance, other.to_owned()));
-                    nearest.sort();
-                    nearest.truncate(3);
-                }
+        let (doc, dir) = (self.index.fields.doc, &self.index.dir);
+        crate::index::each_term(&self.snapshot, doc, dir, |other| {
+            // Ids that hold the typed one come first, then by edit distance.
+            let distance = match other.contains(id) || id.contains(other) {
+                true => other.len().abs_diff(id.len()),
+                false => 1 << 20 | edit_distance(id, other),
+            };
+            let closer = nearest.len() < 3 || distance < nearest[nearest.len() - 1].0;
+            if closer && nearest.iter().all(|(_, known)| known != other) {
+                nearest.push((distance, other.to_owned()));
+                nearest.sort();
+                nearest.truncate(3);
             }
-        }
+        })?;
         Err(Error::UnknownDocument {
             id: id.to_owned(),
             nearest: nearest.into_iter().map(|(_, id)| id).collect(),
