@@ -87,6 +87,12 @@ impl GenerationStore {
                 }
                 let generation = dir.join(name);
                 if !generation.is_dir() {
+                    // A writer may have published the next generation and removed this one
+                    // since `CURRENT` was read: then `CURRENT` names another one now.
+                    let now = fs::read_to_string(&current).unwrap_or_default();
+                    if now.trim() != name && is_generation_name(now.trim()) {
+                        return self.state();
+                    }
                     return Err(self.not_an_index(&format!(
                         "its live generation {name} is missing; rebuild it with \
                          `declsearch index --full`, or remove the folder"
