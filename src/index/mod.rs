@@ -42,6 +42,8 @@ pub struct Index {
     pub(crate) vocabulary: std::sync::OnceLock<crate::query::pinyin::Vocabulary>,
     /// Whether any passage has a document title (the title field holds terms).
     pub(crate) has_titles: bool,
+    /// Counterparts computed so far, by translation group (`--parallel`).
+    pub(crate) counterparts: crate::search::counterpart::Cache,
 }
 
 impl Index {
@@ -135,6 +137,7 @@ impl Index {
             manifest,
             vocabulary: std::sync::OnceLock::new(),
             has_titles,
+            counterparts: Default::default(),
         })
     }
 

@@ -14,7 +14,8 @@
 //! Passages of one document in two languages (the seed's English summary of its Chinese
 //! paragraphs) are one source, not a translation pair, and never get counterparts.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::DocSetCollector;
@@ -71,110 +72,166 @@ fn escape_regex(text: &str) -> String {
     out
 }
 
+/// Where a passage is: document, source file, language and number (the language columns of
+/// one `.tsv` row share the rest).
+type PassageKey = (String, String, String, u64);
+
+/// The counterparts of every passage of one translation group, computed once.
+#[derive(Debug, Default)]
+pub(crate) struct GroupPairs(HashMap<PassageKey, Counterpart>);
+
+/// Translation groups whose pairs an index keeps at most: past that, the cache starts over
+/// (each group costs one regex lookup and one alignment to compute again).
+const CACHED_GROUPS: usize = 4096;
+
+/// The counterparts an index has computed, by translation group. An opened index reads one
+/// generation, which never changes, so they stay true for its life.
+#[derive(Debug, Default)]
+pub(crate) struct Cache(Mutex<HashMap<String, Arc<GroupPairs>>>);
+
 /// The counterpart of a stored passage in the view `searcher` has, if the corpus holds its
-/// translation.
+/// translation. The first passage of a group asked for aligns the whole group (one regex
+/// lookup of its documents, one alignment per document pair); every later one is a lookup.
 pub(crate) fn find(searcher: &Searcher, passage: &StoredPassage) -> Result<Option<Counterpart>> {
-    let (index, snapshot) = (searcher.index, &searcher.snapshot);
-    {
-        let group = group_of(&passage.doc);
-        let pattern = format!("{}(#.*)?", escape_regex(group));
-        let query = RegexQuery::from_pattern(&pattern, index.fields.doc)
-            .map_err(Error::tantivy(&index.dir))?;
-        let addresses = snapshot
-            .search(&query, &DocSetCollector)
-            .map_err(Error::tantivy(&index.dir))?;
-        let mut members_by_source: BTreeMap<(String, String), Vec<StoredPassage>> = BTreeMap::new();
-        for address in addresses {
-            let document: TantivyDocument =
-                snapshot.doc(address).map_err(Error::tantivy(&index.dir))?;
-            let stored = index.fields.read(&document);
-            members_by_source
-                .entry((stored.doc.clone(), stored.source.clone()))
-                .or_default()
-                .push(stored);
+    let group = group_of(&passage.doc);
+    let cache = &searcher.index.counterparts;
+    let cached = cache
+        .0
+        .lock()
+        .expect("counterpart cache")
+        .get(group)
+        .cloned();
+    let pairs = match cached {
+        Some(pairs) => pairs,
+        None => {
+            let pairs = Arc::new(group_pairs(searcher, group)?);
+            let mut groups = cache.0.lock().expect("counterpart cache");
+            if groups.len() >= CACHED_GROUPS {
+                groups.clear();
+            }
+            groups.insert(group.to_owned(), Arc::clone(&pairs));
+            pairs
         }
-        // The language columns of one `.tsv` row are documents of one id and source, each
-        // numbering its passages from 1: repeated numbers tell them apart from one document
-        // in two languages (the seed), whose passages are numbered through.
-        let mut members: Vec<Member> = Vec::new();
-        for ((doc, source), mut passages) in members_by_source {
-            passages.sort_by(|a, b| (a.passage, &a.lang).cmp(&(b.passage, &b.lang)));
-            let columns = passages.windows(2).any(|w| w[0].passage == w[1].passage);
-            if !columns {
-                members.push(Member {
-                    doc,
-                    source,
-                    passages,
-                });
-                continue;
-            }
-            let mut by_lang: BTreeMap<String, Vec<StoredPassage>> = BTreeMap::new();
-            for p in passages {
-                by_lang.entry(p.lang.clone()).or_default().push(p);
-            }
-            members.extend(by_lang.into_values().map(|passages| Member {
-                doc: doc.clone(),
-                source: source.clone(),
-                passages,
-            }));
-        }
-        let Some(own) = members.iter().position(|m| {
-            m.doc == passage.doc
-                && m.source == passage.source
-                && m.passages
-                    .iter()
-                    .any(|p| p.passage == passage.passage && p.lang == passage.lang)
-        }) else {
-            return Ok(None);
-        };
-        let own = members.swap_remove(own);
-        let lang = own.lang();
-        let Some(other) = members.into_iter().find(|m| m.lang() != lang) else {
-            return Ok(None);
-        };
-        let Some(at) = own
-            .passages
-            .iter()
-            .position(|p| p.passage == passage.passage && p.lang == passage.lang)
-        else {
-            return Ok(None);
-        };
-        // The columns of one `.tsv` row are a translation by construction: where a long
-        // cell was cut into passages that do not align one to one, each passage still gets
-        // the other column's passage at the same place in the row.
-        let same_row = own.source == other.source;
-        let found = pair(&own.passages, &other.passages, at)
-            .or_else(|| same_row.then(|| at * other.passages.len() / own.passages.len()));
-        Ok(found.map(|j| {
-            let found = &other.passages[j];
-            Counterpart {
-                lang: found.lang.parse().unwrap_or(other.lang()),
-                doc: other.doc.clone(),
-                passage: found.passage as u32,
-                text: found.text.clone(),
-            }
-        }))
-    }
+    };
+    let key = (
+        passage.doc.clone(),
+        passage.source.clone(),
+        passage.lang.clone(),
+        passage.passage,
+    );
+    Ok(pairs.0.get(&key).cloned())
 }
 
-/// The passage of `other` that translates `own[at]`, if any.
-fn pair(own: &[StoredPassage], other: &[StoredPassage], at: usize) -> Option<usize> {
+/// Every passage of the group `group` that has a counterpart, with it.
+fn group_pairs(searcher: &Searcher, group: &str) -> Result<GroupPairs> {
+    let (index, snapshot) = (searcher.index, &searcher.snapshot);
+    let pattern = format!("{}(#.*)?", escape_regex(group));
+    let query =
+        RegexQuery::from_pattern(&pattern, index.fields.doc).map_err(Error::tantivy(&index.dir))?;
+    let addresses = snapshot
+        .search(&query, &DocSetCollector)
+        .map_err(Error::tantivy(&index.dir))?;
+    let mut members_by_source: BTreeMap<(String, String), Vec<StoredPassage>> = BTreeMap::new();
+    for address in addresses {
+        let document: TantivyDocument =
+            snapshot.doc(address).map_err(Error::tantivy(&index.dir))?;
+        let stored = index.fields.read(&document);
+        members_by_source
+            .entry((stored.doc.clone(), stored.source.clone()))
+            .or_default()
+            .push(stored);
+    }
+    // The language columns of one `.tsv` row are documents of one id and source, each
+    // numbering its passages from 1: repeated numbers tell them apart from one document in
+    // two languages (the seed), whose passages are numbered through.
+    let mut members: Vec<Member> = Vec::new();
+    for ((doc, source), mut passages) in members_by_source {
+        passages.sort_by(|a, b| (a.passage, &a.lang).cmp(&(b.passage, &b.lang)));
+        let columns = passages.windows(2).any(|w| w[0].passage == w[1].passage);
+        if !columns {
+            members.push(Member {
+                doc,
+                source,
+                passages,
+            });
+            continue;
+        }
+        let mut by_lang: BTreeMap<String, Vec<StoredPassage>> = BTreeMap::new();
+        for p in passages {
+            by_lang.entry(p.lang.clone()).or_default().push(p);
+        }
+        members.extend(by_lang.into_values().map(|passages| Member {
+            doc: doc.clone(),
+            source: source.clone(),
+            passages,
+        }));
+    }
+    let mut pairs = GroupPairs::default();
+    for (i, own) in members.iter().enumerate() {
+        let lang = own.lang();
+        let Some(other) = members
+            .iter()
+            .enumerate()
+            .find(|&(j, m)| j != i && m.lang() != lang)
+            .map(|(_, m)| m)
+        else {
+            continue;
+        };
+        // The columns of one `.tsv` row are a translation by construction: where a long cell
+        // was cut into passages that do not align one to one, each passage still gets the
+        // other column's passage at the same place in the row.
+        let same_row = own.source == other.source;
+        let aligned = pair_all(&own.passages, &other.passages);
+        for (at, passage) in own.passages.iter().enumerate() {
+            let found = aligned[at]
+                .or_else(|| same_row.then(|| at * other.passages.len() / own.passages.len()));
+            let Some(j) = found else { continue };
+            let found = &other.passages[j];
+            let key = (
+                passage.doc.clone(),
+                passage.source.clone(),
+                passage.lang.clone(),
+                passage.passage,
+            );
+            pairs.0.insert(
+                key,
+                Counterpart {
+                    lang: found.lang.parse().unwrap_or(other.lang()),
+                    doc: other.doc.clone(),
+                    passage: found.passage as u32,
+                    text: found.text.clone(),
+                },
+            );
+        }
+    }
+    Ok(pairs)
+}
+
+/// For each passage of `own`, the passage of `other` that translates it, if any: one
+/// alignment for the pair, not one per passage.
+fn pair_all(own: &[StoredPassage], other: &[StoredPassage]) -> Vec<Option<usize>> {
     if own.len() == 1 && other.len() == 1 {
-        return Some(0);
+        return vec![Some(0)];
     }
     let own_keys: Vec<Option<String>> = own.iter().map(|p| key_of(&p.text)).collect();
     let other_keys: Vec<Option<String>> = other.iter().map(|p| key_of(&p.text)).collect();
-    if let Some(key) = &own_keys[at] {
-        if other_keys.iter().flatten().any(|_| true) {
-            return other_keys.iter().position(|k| k.as_ref() == Some(key));
+    let keyed = other_keys.iter().any(Option::is_some);
+    let mut aligned = vec![None; own.len()];
+    if !keyed || own_keys.iter().any(Option::is_none) {
+        let own_lengths: Vec<f64> = own.iter().map(|p| units(&p.text)).collect();
+        let other_lengths: Vec<f64> = other.iter().map(|p| units(&p.text)).collect();
+        for (i, j) in align(&own_lengths, &other_lengths) {
+            aligned[i] = Some(j);
         }
     }
-    let own_lengths: Vec<f64> = own.iter().map(|p| units(&p.text)).collect();
-    let other_lengths: Vec<f64> = other.iter().map(|p| units(&p.text)).collect();
-    align(&own_lengths, &other_lengths)
-        .into_iter()
-        .find(|&(i, _)| i == at)
-        .map(|(_, j)| j)
+    own_keys
+        .iter()
+        .zip(aligned)
+        .map(|(key, by_alignment)| match (key, keyed) {
+            (Some(key), true) => other_keys.iter().position(|k| k.as_ref() == Some(key)),
+            _ => by_alignment,
+        })
+        .collect()
 }
 
 /// An explicit passage key at the start of a passage: `[12]`, `[preamble]`, `Article 12`,
