@@ -235,15 +235,7 @@ impl<'a> Searcher<'a> {
             .skip(options.offset)
             .take(options.limit)
             .enumerate()
-            .map(|(i, stored)| {
-                let parallel = match options.parallel {
-                    true => counterpart::find(self, &stored)?,
-                    false => None,
-                };
-                let mut hit = self.hit(options.offset + i + 1, 0.0, stored, &[], options);
-                hit.parallel = parallel;
-                Ok(hit)
-            })
+            .map(|(i, stored)| self.shown(options.offset + i + 1, 0.0, stored, &[], options))
             .collect()
     }
 
@@ -297,13 +289,8 @@ impl<'a> Searcher<'a> {
             .enumerate()
             .map(|(i, Candidate { score, address, .. })| {
                 let stored = self.stored(address)?;
-                let parallel = match options.parallel {
-                    true => counterpart::find(self, &stored)?,
-                    false => None,
-                };
                 let rank = options.offset + i + 1;
-                let mut hit = self.hit(rank, score, stored, &query.clauses, options);
-                hit.parallel = parallel;
+                let mut hit = self.shown(rank, score, stored, &query.clauses, options)?;
                 if let Some(explained) = &explained {
                     let explanation = explained
                         .explain(&self.snapshot, address)
@@ -354,6 +341,25 @@ impl<'a> Searcher<'a> {
             .doc(address)
             .map_err(Error::tantivy(&self.index.dir))?;
         Ok(self.index.fields.read(&document))
+    }
+
+    /// A hit as a page shows it: [`Searcher::hit`] with its counterpart when
+    /// `options.parallel` asks for it.
+    fn shown(
+        &self,
+        rank: usize,
+        score: f32,
+        stored: StoredPassage,
+        clauses: &[Clause],
+        options: &SearchOptions,
+    ) -> Result<Hit> {
+        let parallel = match options.parallel {
+            true => counterpart::find(self, &stored)?,
+            false => None,
+        };
+        let mut hit = self.hit(rank, score, stored, clauses, options);
+        hit.parallel = parallel;
+        Ok(hit)
     }
 
     fn hit(

@@ -575,34 +575,41 @@ fn open_or_build(location: &Location) -> anyhow::Result<Option<Index>> {
         }
         .into());
     }
-    if let declsearch::index::DirState::Live(_) = state {
-        if settings.corpus.source.explicit() {
-            let index = Index::open(dir)?;
-            let built = &index.manifest().corpus;
-            if !declsearch::corpus::same_roots(built, corpus) {
-                if !location.update {
-                    return Err(declsearch::Error::OtherCorpus {
-                        index: dir.clone(),
-                        built: built.first().cloned().unwrap_or_default(),
-                        corpus: corpus.first().cloned().unwrap_or_default(),
-                    }
-                    .into());
+    // An index of an older format falls through to `open_or_build`, which rebuilds it from
+    // its own corpus (an upgrade) or refuses it.
+    let explicit = settings.corpus.source.explicit();
+    let opened = match (&state, explicit) {
+        (declsearch::index::DirState::Live(_), true) => match Index::open(dir) {
+            Err(declsearch::Error::IncompatibleIndex { .. }) => None,
+            opened => Some(opened?),
+        },
+        _ => None,
+    };
+    if let Some(index) = opened {
+        let built = &index.manifest().corpus;
+        if !declsearch::corpus::same_roots(built, corpus) {
+            if !location.update {
+                return Err(declsearch::Error::OtherCorpus {
+                    index: dir.clone(),
+                    built: built.first().cloned().unwrap_or_default(),
+                    corpus: corpus.first().cloned().unwrap_or_default(),
                 }
-                drop(index);
-                let report = interrupt::writing(|| {
-                    Index::update(
-                        dir,
-                        corpus,
-                        &declsearch::UpdateOptions::default(),
-                        &interrupt::Quiet,
-                    )
-                })?;
-                report_skipped(&report);
-                eprintln!("{}", summary(&report));
-                return Ok((!report.has_failures()).then_some(Index::open(dir)?));
+                .into());
             }
-            return Ok(Some(index));
+            drop(index);
+            let report = interrupt::writing(|| {
+                Index::update(
+                    dir,
+                    corpus,
+                    &declsearch::UpdateOptions::default(),
+                    &interrupt::Quiet,
+                )
+            })?;
+            report_skipped(&report);
+            eprintln!("{}", summary(&report));
+            return Ok((!report.has_failures()).then_some(Index::open(dir)?));
         }
+        return Ok(Some(index));
     }
     let (index, report) = interrupt::writing(|| Index::open_or_build(dir, corpus))?;
     if let Some(report) = report {
