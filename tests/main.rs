@@ -14,3 +14,4 @@ mod real_text;
 mod recall;
 mod reindex;
 mod seed_acceptance;
+mod serve;

@@ -21,7 +21,7 @@ use crate::query::Query;
 use crate::search::eval::{Measures, Qrels, QueryLine, Ranking};
 use crate::search::explain::QueryReport;
 use crate::search::{Hit, SearchOptions, Searcher};
-pub use manifest::{FileEntry, Manifest, FORMAT};
+pub use manifest::{FileEntry, Manifest, FORMAT, MANIFEST_FILE};
 #[doc(hidden)] // the schema and tokenizers are the index's own; benches and fuzz reach them
 pub use schema::{Fields, StoredPassage};
 pub use store::{DirState, GenerationStore, WriterLock};
@@ -34,6 +34,7 @@ pub use update::{Observer, Silent, UpdateOptions, UpdateReport};
 /// An opened index, ready to search.
 pub struct Index {
     pub(crate) dir: PathBuf,
+    generation: PathBuf,
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
     pub(crate) analyzer: Analyzer,
@@ -131,6 +132,7 @@ impl Index {
         });
         Ok(Index {
             dir: dir.to_path_buf(),
+            generation: generation.to_path_buf(),
             reader,
             fields,
             analyzer,
@@ -144,6 +146,12 @@ impl Index {
     /// The folder the index lives in.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The generation folder this index reads (inside [`Index::dir`]). A reindex publishes a
+    /// new one; this index keeps reading its own until dropped, even once it is removed.
+    pub fn generation(&self) -> &Path {
+        &self.generation
     }
 
     /// What the index was built from.

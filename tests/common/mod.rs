@@ -149,3 +149,117 @@ pub fn sorted(mut v: Vec<u32>) -> Vec<u32> {
     v.sort_unstable();
     v
 }
+
+/// A `declsearch serve` process on a free loopback port, stopped when dropped.
+pub struct Server {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub base: String,
+    /// What the server printed before it listened, and then as it ran (read on drop only).
+    pub startup: String,
+}
+
+impl Server {
+    /// `declsearch serve --addr 127.0.0.1:0 EXTRA...` in `ws`, once it listens.
+    pub fn start(ws: &Workspace, extra: &[&str]) -> Server {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_declsearch"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .current_dir(ws.root.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start declsearch serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = std::io::BufReader::new(stderr).lines();
+        let mut startup = String::new();
+        let base = loop {
+            let Some(Ok(line)) = lines.next() else {
+                let _ = child.kill();
+                panic!("declsearch serve ended before listening:\n{startup}");
+            };
+            startup.push_str(&line);
+            startup.push('\n');
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                let url = rest.split_whitespace().next().expect("an address");
+                break url.trim_end_matches('/').to_owned();
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server {
+            child,
+            base,
+            startup,
+        }
+    }
+
+    /// `GET path`: the status and the body decoded as JSON.
+    pub fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        self.request("GET", path)
+    }
+
+    /// `METHOD path`: the status and the body decoded as JSON (every API answer is JSON).
+    pub fn request(&self, method: &str, path: &str) -> (u16, serde_json::Value) {
+        let (status, _, body) = self.raw(method, path);
+        let json = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {status} not JSON ({e}): {body}"));
+        (status, json)
+    }
+
+    /// `METHOD path`: status, content type and body as text.
+    pub fn raw(&self, method: &str, path: &str) -> (u16, String, String) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(120)))
+            .build()
+            .into();
+        let url = format!("{}{path}", self.base);
+        let response = match method {
+            "GET" => agent.get(&url).call(),
+            "POST" => agent.post(&url).send_empty(),
+            other => agent.run(
+                ureq::http::Request::builder()
+                    .method(other)
+                    .uri(&url)
+                    .body(())
+                    .expect("request"),
+            ),
+        }
+        .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = response
+            .into_body()
+            .read_to_string()
+            .unwrap_or_else(|e| panic!("{method} {url}: body: {e}"));
+        (status, content_type, body)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `s` percent-encoded for a URL's query string.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::new();
+    for byte in s.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}

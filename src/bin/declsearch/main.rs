@@ -6,6 +6,8 @@
 mod config;
 mod output;
 mod progress;
+#[cfg(feature = "server")]
+mod serve;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -48,6 +50,11 @@ enum Command {
     /// (DECLSEARCH_INDEX, DECLSEARCH_CORPUS) > declsearch.toml (here or in a folder above) >
     /// default.
     Config(ConfigArgs),
+    /// Serve the HTTP JSON API and the search page; builds the index from the corpus first
+    /// when there is none yet.
+    #[cfg(feature = "server")]
+    #[command(after_help = SERVE_HELP)]
+    Serve(ServeArgs),
     /// Print a shell completion script: `declsearch completions bash > ~/.local/share/bash-completion/completions/declsearch`.
     Completions {
         /// The shell.
@@ -233,6 +240,45 @@ struct ShowArgs {
     json: bool,
 }
 
+#[cfg(feature = "server")]
+#[derive(clap::Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    location: Location,
+    /// Address to listen on (port 0: any free port; the one taken is printed).
+    #[arg(long, default_value = "127.0.0.1:7700", value_name = "IP:PORT")]
+    addr: std::net::SocketAddr,
+    /// Accept POST /api/reindex: anyone who can reach the address may update the index
+    /// from its corpus.
+    #[arg(long)]
+    allow_reindex: bool,
+    /// Answer a request that takes longer than this with 503.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS",
+          value_parser = parse_timeout)]
+    timeout: f64,
+}
+
+#[cfg(feature = "server")]
+const SERVE_HELP: &str = "\
+Page: http://ADDR/ (search; the query is in the URL), http://ADDR/doc/ID#pN (a document).
+API (JSON; described at /api/openapi.json):
+  GET  /api/search?q=&limit=&offset=&lang=&all=&cross=&pinyin=&parallel=&doc=&context=
+  GET  /api/explain?q=&lang=&all=&cross=&pinyin=
+  GET  /api/doc/ID
+  GET  /api/status
+  POST /api/reindex            (with --allow-reindex)
+Errors: {\"error\":{\"code\",\"message\"}} with 400, 403, 404, 413, 503 or 500.
+A generation published by `declsearch index` in another process is served from the next
+request on, without a restart.";
+
+#[cfg(feature = "server")]
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(t) if (0.001..=86_400.0).contains(&t) => Ok(t),
+        _ => Err(format!("{s:?}: give seconds from 0.001 to 86400")),
+    }
+}
+
 #[derive(clap::Args)]
 struct ConfigArgs {
     /// Index folder, as a command would take it.
@@ -333,6 +379,8 @@ fn main() -> ExitCode {
         Command::Index(args) => index(args),
         Command::Show(args) => show(args),
         Command::Config(args) => show_config(args),
+        #[cfg(feature = "server")]
+        Command::Serve(args) => serve(args),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
     };
@@ -705,6 +753,32 @@ fn show(args: ShowArgs) -> anyhow::Result<Outcome> {
     } else {
         output::passages(&passages)?;
     }
+    Ok(Outcome::Matched)
+}
+
+#[cfg(feature = "server")]
+fn serve(args: ServeArgs) -> anyhow::Result<Outcome> {
+    let settings = args.location.settings()?;
+    // A first-use build that met bad files has named them; the server serves the rest.
+    let index = match open_or_build(&args.location)? {
+        Some(index) => index,
+        None => Index::open(&settings.index.value)?,
+    };
+    // Reindexing reads the corpus named, or else the one the index was built from.
+    let corpus = match settings.corpus.source.explicit() {
+        true => settings.corpus.value,
+        false => index.manifest().corpus.clone(),
+    };
+    serve::run(
+        index,
+        serve::Settings {
+            dir: settings.index.value,
+            corpus,
+            addr: args.addr,
+            allow_reindex: args.allow_reindex,
+            timeout: std::time::Duration::from_secs_f64(args.timeout),
+        },
+    )?;
     Ok(Outcome::Matched)
 }
 
