@@ -1,6 +1,7 @@
 //! The integration tests, one crate (as ripgrep): each module a part of the product, all
 //! sharing [`common`] for temporary corpora, indexes and CLI runs decoded from `--json`.
 
+mod browser;
 mod cli_contract;
 mod command_line;
 mod common;

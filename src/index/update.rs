@@ -291,6 +291,11 @@ fn read_one(file: &CorpusFile, old: Option<&FileEntry>, full: bool) -> Outcome {
     }
 }
 
+/// Bytes of stored passages compressed together. A hit reads one passage and decompresses
+/// its whole block: tantivy's 16 KB holds about 16 twlaw passages, 4 KB about 4 (on twlaw:
+/// index 7% larger, hits fetched faster; Chinese p50 0.53 ms against 0.53–0.64 ms).
+const DOCSTORE_BLOCK_BYTES: usize = 4096;
+
 #[allow(clippy::too_many_arguments)]
 fn write_generation(
     store: &GenerationStore,
@@ -309,7 +314,13 @@ fn write_generation(
             store.clone_generation(live, generation)?;
             tantivy::Index::open_in_dir(generation)
         }
-        _ => tantivy::Index::create_in_dir(generation, Fields::schema().0),
+        _ => tantivy::Index::builder()
+            .schema(Fields::schema().0)
+            .settings(tantivy::IndexSettings {
+                docstore_blocksize: DOCSTORE_BLOCK_BYTES,
+                ..tantivy::IndexSettings::default()
+            })
+            .create_in_dir(generation),
     }
     .map_err(Error::tantivy(generation))?;
     let fields = Fields::of(&index.schema()).ok_or_else(|| Error::NotAnIndex {
@@ -362,6 +373,21 @@ fn write_generation(
         return Err(Error::Interrupted);
     }
     writer.commit().map_err(Error::tantivy(generation))?;
+    // A search works segment by segment: every term is looked up, scored and pruned once per
+    // segment. A build from scratch (one segment per writer thread and memory flush) ends as
+    // one segment: on twlaw, 4 segments merge in 4 s and Chinese queries take 12% less time.
+    // An incremental run leaves merging to tantivy's merge policy.
+    if full || live.is_none() {
+        let segments = index
+            .searchable_segment_ids()
+            .map_err(Error::tantivy(generation))?;
+        if segments.len() > 1 {
+            writer
+                .merge(&segments)
+                .wait()
+                .map_err(Error::tantivy(generation))?;
+        }
+    }
     writer.wait_merging_threads().map_err(tantivy_error)
 }
 

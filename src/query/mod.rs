@@ -234,7 +234,7 @@ impl Query {
         }
         if query.clauses.iter().all(|c| c.occur == Occur::MustNot) {
             return Err(invalid(if query.clauses.is_empty() {
-                "it has no searchable word (only punctuation, symbols or filters)"
+                "it has no searchable word (only punctuation, symbols, filters, or words longer than the 100 bytes a term may have)"
             } else {
                 "it only excludes words; give at least one word to find"
             }));

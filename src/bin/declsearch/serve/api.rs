@@ -229,6 +229,22 @@ impl<'a> ApiHit<'a> {
     }
 }
 
+fn api_hits<S: serde::Serializer>(hits: &[Hit], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(hits.iter().map(ApiHit::of))
+}
+
+/// The answer of `GET /api/search`.
+#[derive(Serialize)]
+struct SearchPage {
+    query: String,
+    took_ms: f64,
+    total: usize,
+    offset: usize,
+    limit: usize,
+    #[serde(serialize_with = "api_hits")]
+    hits: Vec<Hit>,
+}
+
 /// `GET /api/search`: a page of hits, the total, and the time taken.
 pub async fn search(State(server): State<Arc<Server>>, raw: Params) -> Response {
     let request = params(raw).and_then(|p| Ok((query_text(&p)?, options(&p)?)));
@@ -243,17 +259,15 @@ pub async fn search(State(server): State<Arc<Server>>, raw: Params) -> Response 
             let parsed = searcher.parse_query(&query, &options)?;
             let hits = searcher.search_parsed(&parsed, &options)?;
             let total = searcher.count(&parsed, &options)?;
-            let hits: Vec<ApiHit> = hits.iter().map(ApiHit::of).collect();
             let took = started.elapsed().as_secs_f64() * 1000.0;
-            // Serialised here: the hits borrow from this closure's results.
-            Ok(serde_json::json!({
-                "query": query,
-                "took_ms": (took * 1000.0).round() / 1000.0,
-                "total": total,
-                "offset": options.offset,
-                "limit": options.limit,
-                "hits": hits,
-            }))
+            Ok(SearchPage {
+                query,
+                took_ms: (took * 1000.0).round() / 1000.0,
+                total,
+                offset: options.offset,
+                limit: options.limit,
+                hits,
+            })
         })
         .await
 }
@@ -274,9 +288,19 @@ pub async fn explain(State(server): State<Arc<Server>>, raw: Params) -> Response
 pub async fn document(State(server): State<Arc<Server>>, Path(id): Path<String>) -> Response {
     server
         .answer(move |index: &Index| {
+            #[derive(Serialize)]
+            struct Document {
+                doc: String,
+                path: String,
+                passages: Vec<Hit>,
+            }
             let passages = index.searcher().document(&id)?;
             let path = passages.first().map(|p| p.path.clone()).unwrap_or_default();
-            Ok(serde_json::json!({"doc": id, "path": path, "passages": passages}))
+            Ok(Document {
+                doc: id,
+                path,
+                passages,
+            })
         })
         .await
 }

@@ -103,22 +103,33 @@ impl Server {
         }
     }
 
-    /// Run `answer` on the blocking pool against the current index, within the time limit.
+    /// Run `answer` on the blocking pool against the current index, within the time limit;
+    /// its value is serialised there too (a page of hits is tens of kilobytes of JSON).
     async fn answer<T, F>(self: &Arc<Self>, answer: F) -> Response
     where
-        T: serde::Serialize + Send + 'static,
+        T: serde::Serialize,
         F: FnOnce(&Index) -> Result<T, ApiError> + Send + 'static,
     {
         let server = self.clone();
         let work = async move {
             let _permit = server.workers.acquire().await.map_err(ApiError::internal)?;
             let server = server.clone();
-            tokio::task::spawn_blocking(move || answer(&server.current()))
-                .await
-                .map_err(ApiError::internal)?
+            tokio::task::spawn_blocking(move || {
+                let value = answer(&server.current())?;
+                serde_json::to_vec(&value).map_err(ApiError::internal)
+            })
+            .await
+            .map_err(ApiError::internal)?
         };
         match tokio::time::timeout(self.timeout, work).await {
-            Ok(Ok(value)) => axum::Json(value).into_response(),
+            Ok(Ok(body)) => (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response(),
             Ok(Err(err)) => err.into_response(),
             Err(_) => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,

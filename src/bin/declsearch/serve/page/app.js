@@ -173,11 +173,14 @@ function hitNode(hit) {
     $("doc").value = hit.doc;
     search(readControls(1), true);
   });
+  // The document id, where the file name does not already say it (as the CLI's header).
+  const file = hit.path.split("/").pop();
+  const named = file === hit.doc || file.startsWith(hit.doc + ".");
   const head = el(
     "div",
     "hit-head",
     link,
-    el("span", "", hit.doc + " #" + hit.passage),
+    el("span", "", (named ? "" : hit.doc + " ") + "#" + hit.passage),
     el("span", "badge " + hit.lang, hit.lang),
     el("span", "", "score " + hit.score.toFixed(2)),
     only,
