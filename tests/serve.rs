@@ -138,10 +138,10 @@ fn bad_requests_are_json_errors_with_their_status() {
         (search_path("上合", "&cross=maybe"), 400, "bad_parameter"),
         (search_path("上合", "&context=5"), 400, "bad_parameter"),
         (search_path("上合", "&doc=a%20b"), 400, "bad_parameter"),
-        (search_path(&long, ""), 413, "query_too_long"),
+        (search_path(&long, ""), 400, "query_too_long"),
         (
             format!("/api/explain?q={}", url_encode(&long)),
-            413,
+            400,
             "query_too_long",
         ),
         // Bytes that are not UTF-8 decode to replacement characters: nothing to search.

@@ -267,7 +267,7 @@ API (JSON; described at /api/openapi.json):
   GET  /api/doc/ID
   GET  /api/status
   POST /api/reindex            (with --allow-reindex)
-Errors: {\"error\":{\"code\",\"message\"}} with 400, 403, 404, 413, 503 or 500.
+Errors: {\"error\":{\"code\",\"message\"}} with 400, 403, 404, 405, 413, 503 or 500.
 A generation published by `declsearch index` in another process is served from the next
 request on, without a restart.";
 

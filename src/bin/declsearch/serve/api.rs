@@ -119,7 +119,7 @@ fn query_text(params: &HashMap<String, String>) -> Result<String, ApiError> {
     let mut query = params.get("q").cloned().unwrap_or_default();
     if query.chars().count() > declsearch::query::MAX_QUERY_CHARS {
         return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
+            StatusCode::BAD_REQUEST,
             "query_too_long",
             format!(
                 "the query has {} characters; at most {} are accepted",
