@@ -34,12 +34,25 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    #[error("{} is not UTF-8 text: invalid byte at line {line}, byte offset {offset}", path.display())]
+    #[error("{} is not UTF-8 text: invalid byte at line {line}, byte offset {offset}; nor in another encoding: {guess}; give `declsearch index --encoding LABEL` if you know its encoding", path.display())]
     NotUtf8 {
         path: PathBuf,
         line: usize,
         offset: usize,
+        /// The detector's best guess and what is wrong with it.
+        guess: String,
     },
+
+    #[error("{} is not {encoding} text: undecodable bytes at line {line}", path.display())]
+    NotInEncoding {
+        path: PathBuf,
+        /// The encoding a byte-order mark, the file's markup or `--encoding` named.
+        encoding: String,
+        line: usize,
+    },
+
+    #[error("unknown encoding {0:?}: give a label such as utf-8, gbk, gb18030, big5, utf-16le, shift_jis, euc-kr, windows-1252")]
+    UnknownEncoding(String),
 
     #[error("{}:{line}: {reason}", path.display())]
     Malformed {
@@ -102,14 +115,26 @@ fn nearest_ids(nearest: &[String]) -> String {
 
 impl Error {
     /// A file's bytes that are not text, as the error naming the file.
-    pub(crate) fn not_utf8(
+    pub(crate) fn undecodable(
         path: &std::path::Path,
     ) -> impl FnOnce(crate::text::Undecodable) -> Error {
         let path = path.to_path_buf();
-        move |at| Error::NotUtf8 {
-            path,
-            line: at.line,
-            offset: at.offset,
+        move |why| match why {
+            crate::text::Undecodable::NotUtf8 {
+                line,
+                offset,
+                guess,
+            } => Error::NotUtf8 {
+                path,
+                line,
+                offset,
+                guess,
+            },
+            crate::text::Undecodable::NotIn { encoding, line } => Error::NotInEncoding {
+                path,
+                encoding: encoding.to_owned(),
+                line,
+            },
         }
     }
 

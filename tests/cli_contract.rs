@@ -151,7 +151,7 @@ fn a_file_that_is_not_utf8_is_named_with_its_line_and_the_old_index_survives() {
     assert_eq!(ws.search("上合组织", &[]).1.code, 0);
     let current = std::fs::read_to_string(ws.index().join("CURRENT")).unwrap();
 
-    ws.add_file("broken.txt", b"first line\nsecond \xff\xfe line\n");
+    ws.add_file("broken.txt", crate::common::BINARY_FROM_LINE_2);
     ws.run(&["index"])
         .assert_error(&["broken.txt", "not UTF-8", "line 2"]);
     assert_eq!(

@@ -298,7 +298,7 @@ fn messages_name_the_problem_once_and_never_advise_removing_a_users_folder() {
     run.assert_error(&["no index in nowhere", "neither"]);
     assert!(!run.stderr.contains("corpus path corpus"), "{}", run.stderr);
 
-    ws.add_file("broken.txt", b"first line\nsecond \xff line\n");
+    ws.add_file("broken.txt", crate::common::BINARY_FROM_LINE_2);
     ws.add_file(
         "bad.jsonl",
         b"{\"id\":1,\"text\":\"a\"}\n{\"id\":2,\"text\":\"b\"\n",

@@ -209,7 +209,7 @@ fn extreme_limits_and_offsets_answer_without_aborting() {
 #[test]
 fn a_first_search_that_meets_a_bad_file_still_answers() {
     let ws = Workspace::with_declaration();
-    ws.add_file("broken.txt", b"first line\nsecond \xff line\n");
+    ws.add_file("broken.txt", crate::common::BINARY_FROM_LINE_2);
     let (hits, run) = ws.search("减贫", &[]);
     assert_no_panic(&run);
     assert!(run.stderr.contains("broken.txt"), "{}", run.stderr);

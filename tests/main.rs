@@ -6,6 +6,7 @@ mod cli_contract;
 mod command_line;
 mod common;
 mod cross;
+mod encodings;
 mod hostile;
 mod parallel;
 mod pinyin;

@@ -114,7 +114,7 @@ fn a_bad_file_is_skipped_named_and_its_old_version_kept() {
     ws.add_file("extra.txt", "友城合作。".as_bytes());
     assert_eq!(index(&ws, &[]).1.code, 0);
 
-    ws.add_file("extra.txt", b"ok\n\xc3\x28 broken");
+    ws.add_file("extra.txt", crate::common::BINARY_FROM_LINE_2);
     ws.add_file("new.txt", "減貧合作。".as_bytes());
     ws.add_file("scan.pdf", b"%PDF-1.4");
     let (s, run) = index(&ws, &[]);

@@ -463,6 +463,12 @@ fn conforms(value: &Value, schema: &Value, spec: &Value, at: &str) -> Result<(),
                 None if schema["additionalProperties"] == false => {
                     return Err(format!("{at}: {name} is not documented"))
                 }
+                None if schema["additionalProperties"].is_object() => conforms(
+                    field,
+                    &schema["additionalProperties"],
+                    spec,
+                    &format!("{at}.{name}"),
+                )?,
                 None => {}
             }
         }

@@ -39,7 +39,9 @@ impl UserDict {
     /// Read and check a dictionary file; errors name the file and line.
     pub fn read(path: &Path) -> Result<UserDict> {
         let bytes = std::fs::read(path).map_err(Error::io(path))?;
-        let text = crate::text::decode(bytes).map_err(Error::not_utf8(path))?;
+        let text = crate::text::decode(bytes, &Default::default())
+            .map_err(Error::undecodable(path))?
+            .text;
         Self::parse(&text).map_err(|(line, reason)| Error::Dictionary {
             path: path.to_path_buf(),
             line,

@@ -74,6 +74,17 @@ pub enum Format {
 }
 
 impl Format {
+    /// The short name reports use: `txt`, `md`, `html`, `jsonl`, `tsv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "txt",
+            Format::Markdown => "md",
+            Format::Html => "html",
+            Format::JsonLines => "jsonl",
+            Format::Tsv => "tsv",
+        }
+    }
+
     pub fn of(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         Some(match ext.as_str() {
@@ -192,9 +203,30 @@ fn unsupported(path: &Path) -> Skipped {
 }
 
 impl CorpusFile {
-    /// The documents of this file, from its bytes.
+    /// The documents of this file, from its bytes (in whatever encoding they are: see
+    /// [`crate::text::decode`]).
     pub fn documents(&self, bytes: Vec<u8>) -> Result<Vec<Document>> {
-        let text = crate::text::decode(bytes).map_err(Error::not_utf8(&self.path))?;
+        Ok(self.read(bytes, None)?.0)
+    }
+
+    /// The documents of this file, from its bytes, and the encoding they were read in:
+    /// `forced` when given (unless a byte-order mark says otherwise), else the one the file
+    /// declares or the one its bytes are in.
+    pub fn read(
+        &self,
+        bytes: Vec<u8>,
+        forced: Option<&'static crate::text::Encoding>,
+    ) -> Result<(Vec<Document>, &'static str)> {
+        let decoding = crate::text::Decoding {
+            markup: match self.format {
+                Format::Html => crate::text::Markup::Html,
+                _ => crate::text::Markup::None,
+            },
+            forced,
+        };
+        let decoded =
+            crate::text::decode(bytes, &decoding).map_err(Error::undecodable(&self.path))?;
+        let text = decoded.text;
         let (stem, tag) = split_name(&self.relative);
         let malformed = |line: usize, reason: String| Error::Malformed {
             path: self.path.clone(),
@@ -229,7 +261,7 @@ impl CorpusFile {
             }
         }
         documents.retain(|d| !d.passages.is_empty());
-        Ok(documents)
+        Ok((documents, decoded.encoding))
     }
 }
 

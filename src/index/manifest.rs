@@ -52,6 +52,9 @@ pub struct FileEntry {
     pub bytes: u64,
     pub documents: u64,
     pub passages: u64,
+    /// The encoding the file was read in (`UTF-8`, `GBK`, `Big5`, `UTF-16LE`, …).
+    #[serde(default)]
+    pub encoding: String,
 }
 
 impl Manifest {

@@ -36,6 +36,10 @@ pub struct UpdateOptions {
     /// A user dictionary for segmentation; without one, the index's recorded one is kept.
     /// Changing it needs `full`.
     pub user_dict: Option<UserDict>,
+    /// Read every file in this encoding (a byte-order mark still wins), instead of the one
+    /// it declares or its bytes are in: [`crate::text::Encoding::for_label`]. A file indexed
+    /// in another encoding is read again.
+    pub encoding: Option<&'static crate::text::Encoding>,
 }
 
 /// What a reindex did. Serialises to the `declsearch index --json` summary.
@@ -52,9 +56,14 @@ pub struct UpdateReport {
     /// Passages in the index after the run.
     pub passages: u64,
     pub seconds: f64,
+    /// Files in the index after the run, by format (`txt`, `md`, `html`, `jsonl`, `tsv`).
+    pub formats: BTreeMap<String, u64>,
     /// Each skipped file and why.
     #[serde(skip)]
     pub skipped_files: Vec<Skipped>,
+    /// Each file in the index after the run, by key: its format, encoding and counts.
+    #[serde(skip)]
+    pub files: BTreeMap<String, FileEntry>,
 }
 
 impl UpdateReport {
@@ -141,7 +150,7 @@ pub(crate) fn run(
     let old_files = previous.map(|m| m.files).unwrap_or_default();
 
     let (files, mut skipped_files) = corpus::list(corpus)?;
-    let outcomes = read_all(&files, &old_files, options.full, observer);
+    let outcomes = read_all(&files, &old_files, options, observer);
     if observer.cancelled() {
         return Err(Error::Interrupted);
     }
@@ -155,7 +164,9 @@ pub(crate) fn run(
         documents: 0,
         passages: 0,
         seconds: 0.0,
+        formats: BTreeMap::new(),
         skipped_files: Vec::new(),
+        files: BTreeMap::new(),
     };
     let mut entries: BTreeMap<String, FileEntry> = BTreeMap::new();
     let mut to_delete: Vec<&str> = Vec::new();
@@ -170,7 +181,9 @@ pub(crate) fn run(
             }
             Outcome::Changed { entry, documents } => {
                 match old {
-                    Some(old) if old.hash == entry.hash => report.unchanged += 1,
+                    Some(old) if old.hash == entry.hash && old.encoding == entry.encoding => {
+                        report.unchanged += 1
+                    }
                     Some(_) => report.updated += 1,
                     None => report.added += 1,
                 }
@@ -211,6 +224,12 @@ pub(crate) fn run(
     };
     report.documents = manifest.documents();
     report.passages = manifest.passages();
+    for key in manifest.files.keys() {
+        if let Some(format) = crate::corpus::Format::of(Path::new(key)) {
+            *report.formats.entry(format.name().to_owned()).or_default() += 1;
+        }
+    }
+    report.files = manifest.files.clone();
 
     let changed = report.added + report.updated + report.removed > 0;
     if live.is_some() && !options.full && !changed && same_roots {
@@ -244,7 +263,7 @@ pub(crate) fn run(
 fn read_all(
     files: &[CorpusFile],
     old: &BTreeMap<String, FileEntry>,
-    full: bool,
+    options: &UpdateOptions,
     observer: &dyn Observer,
 ) -> Vec<Outcome> {
     let total_bytes = files
@@ -257,7 +276,7 @@ fn read_all(
         if observer.cancelled() {
             return Outcome::Failed(Error::Interrupted);
         }
-        let outcome = read_one(file, old.get(&file.key), full);
+        let outcome = read_one(file, old.get(&file.key), options);
         if let Outcome::Unchanged(e) | Outcome::Changed { entry: e, .. } = &outcome {
             observer.read(e.bytes);
         }
@@ -265,25 +284,27 @@ fn read_all(
     })
 }
 
-fn read_one(file: &CorpusFile, old: Option<&FileEntry>, full: bool) -> Outcome {
+fn read_one(file: &CorpusFile, old: Option<&FileEntry>, options: &UpdateOptions) -> Outcome {
     let bytes = match std::fs::read(&file.path) {
         Ok(bytes) => bytes,
         Err(e) => return Outcome::Failed(Error::io(&file.path)(e)),
     };
     let hash = format!("{:032x}", xxh3_128(&bytes));
     let size = bytes.len() as u64;
-    if let (Some(old), false) = (old, full) {
-        if old.hash == hash {
+    if let (Some(old), false) = (old, options.full) {
+        let same_encoding = options.encoding.is_none_or(|e| e.name() == old.encoding);
+        if old.hash == hash && same_encoding {
             return Outcome::Unchanged(old.clone());
         }
     }
-    match file.documents(bytes) {
-        Ok(documents) => Outcome::Changed {
+    match file.read(bytes, options.encoding) {
+        Ok((documents, encoding)) => Outcome::Changed {
             entry: FileEntry {
                 hash,
                 bytes: size,
                 documents: documents.len() as u64,
                 passages: documents.iter().map(|d| d.passages.len() as u64).sum(),
+                encoding: encoding.to_owned(),
             },
             documents,
         },

@@ -25,7 +25,9 @@ pub struct QueryLine {
 /// Read a `qid<TAB>query` file; a line without a tab is an error naming it.
 pub fn read_queries(path: &Path) -> Result<Vec<QueryLine>> {
     let bytes = std::fs::read(path).map_err(Error::io(path))?;
-    let text = crate::text::decode(bytes).map_err(Error::not_utf8(path))?;
+    let text = crate::text::decode(bytes, &Default::default())
+        .map_err(Error::undecodable(path))?
+        .text;
     let mut queries = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -53,7 +55,9 @@ pub type Qrels = HashMap<String, HashMap<String, u32>>;
 /// Read TREC qrels (`qid iter docid rel`).
 pub fn read_qrels(path: &Path) -> Result<Qrels> {
     let bytes = std::fs::read(path).map_err(Error::io(path))?;
-    let text = crate::text::decode(bytes).map_err(Error::not_utf8(path))?;
+    let text = crate::text::decode(bytes, &Default::default())
+        .map_err(Error::undecodable(path))?
+        .text;
     let mut qrels: Qrels = HashMap::new();
     for (i, line) in text.lines().enumerate() {
         let fields: Vec<&str> = line.split_whitespace().collect();

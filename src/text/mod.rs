@@ -7,5 +7,7 @@ mod decode;
 mod lang;
 
 pub use cleanup::{clean, is_han, CleanText};
-pub use decode::{decode, Undecodable};
+pub use decode::{decode, Decoded, Decoding, Markup, Undecodable};
+/// Text encodings (encoding_rs): `Encoding::for_label(b"gbk")` names one for [`Decoding`].
+pub use encoding_rs::Encoding;
 pub use lang::{han_share, Lang};

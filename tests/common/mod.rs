@@ -27,6 +27,12 @@ pub fn shared_dir() -> PathBuf {
     dir
 }
 
+/// Bytes that are no text in any encoding: not UTF-8 from line 2 on, and full of control
+/// characters in whatever legacy encoding a detector guesses (a binary file named `.txt`).
+/// A stray non-UTF-8 byte in ASCII text is not enough: it reads as windows-1252.
+pub const BINARY_FROM_LINE_2: &[u8] =
+    b"first line\nsecond \xff\xfe\x00\x01\x02\x03\x04\x05\x06 line\n";
+
 /// A temporary workspace with a `corpus/` folder and room for an `index/`.
 pub struct Workspace {
     pub root: tempfile::TempDir,

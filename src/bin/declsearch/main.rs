@@ -162,12 +162,24 @@ struct IndexArgs {
     /// Print the summary as one JSON object on stdout.
     #[arg(long)]
     json: bool,
+    /// Read every file in this encoding (gbk, gb18030, big5, utf-16le, shift_jis, …; a
+    /// byte-order mark still wins), instead of the one it declares or its bytes are in.
+    #[arg(long, value_name = "LABEL")]
+    encoding: Option<String>,
+    /// After the summary, one line per indexed file on stderr: format, encoding, passages.
+    #[arg(long, short)]
+    verbose: bool,
 }
 
 const INDEX_HELP: &str = "\
 Formats: .txt, .md, .html/.htm, .jsonl (id, text, title?, lang?), .tsv with a header (id or
 key columns; a text column or language columns such as zh and en). A language tag before the
 extension (x.en.txt, x.zh-Hant.md) sets the language. Other files are skipped with a warning.
+
+Encodings: a byte-order mark (UTF-8, UTF-16, UTF-32) decides; else --encoding; else an HTML
+page's <meta charset>; else valid UTF-8; else the encoding detected (GBK/GB18030, Big5,
+Shift_JIS, EUC-KR, windows-125x, ...) when it reads the file cleanly. A file that no encoding
+reads cleanly is skipped, named with the best guess.
 
 Exit codes: 0 done, 2 error; also 2 when a file could not be read or parsed (it is named, its
 previous version stays indexed, and everything else is committed).";
@@ -681,9 +693,17 @@ fn index(args: IndexArgs) -> anyhow::Result<Outcome> {
         Some(path) => Some(UserDict::read(path)?),
         None => None,
     };
+    let encoding = match &args.encoding {
+        Some(label) => Some(
+            declsearch::text::Encoding::for_label(label.trim().as_bytes())
+                .ok_or_else(|| declsearch::Error::UnknownEncoding(label.clone()))?,
+        ),
+        None => None,
+    };
     let options = UpdateOptions {
         full: args.full,
         user_dict,
+        encoding,
     };
     let settings = config::Settings::resolve(args.index.clone(), args.corpus.clone())?;
     let bar = progress::Bar::new();
@@ -698,6 +718,17 @@ fn index(args: IndexArgs) -> anyhow::Result<Outcome> {
     bar.finish();
     let report = report?;
     report_skipped(&report);
+    if args.verbose {
+        for (key, file) in &report.files {
+            let format =
+                declsearch::corpus::Format::of(std::path::Path::new(key)).map_or("?", |f| f.name());
+            eprintln!(
+                "{key}  {format}  {}  {} passages",
+                file.encoding,
+                output::thousands(file.passages as usize)
+            );
+        }
+    }
     eprintln!("{}", summary(&report));
     if args.json {
         output::json_line(&report)?;
