@@ -129,10 +129,14 @@ fn strip_block_markers(line: &str) -> Option<String> {
 }
 
 /// Inline markup: images and links keep their text, code spans their code, emphasis and HTML
-/// tags go, backslash escapes resolve.
+/// tags go, backslash escapes resolve. Linear in the line: each closing bracket is searched
+/// for once ([`Closing`]), and an angle bracket further than [`MAX_TAG_CHARS`] from its `>`
+/// is text, not a tag.
 fn strip_inline(line: &str) -> String {
     let chars: Vec<char> = line.chars().collect();
     let mut out = String::with_capacity(line.len());
+    let (mut bracket, mut paren, mut angle) =
+        (Closing::new(']'), Closing::new(')'), Closing::new('>'));
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -147,22 +151,29 @@ fn strip_inline(line: &str) -> String {
                 continue;
             }
             '[' => {
-                if let Some(close) = find(&chars, i + 1, ']') {
+                if let Some(close) = bracket.after(&chars, i + 1) {
                     out.extend(&chars[i + 1..close]);
                     i = close + 1;
                     if chars.get(i) == Some(&'(') {
-                        i = find(&chars, i + 1, ')').map_or(i, |p| p + 1);
+                        i = paren.after(&chars, i + 1).map_or(i, |p| p + 1);
                     } else if chars.get(i) == Some(&'[') {
-                        i = find(&chars, i + 1, ']').map_or(i, |p| p + 1);
+                        i = bracket.after(&chars, i + 1).map_or(i, |p| p + 1);
                     }
                     continue;
                 }
             }
             '<' => {
-                if let Some(close) = find(&chars, i + 1, '>') {
-                    let inner: String = chars[i + 1..close].iter().collect();
-                    if inner.contains("://") || inner.contains('@') {
-                        out.push_str(&inner);
+                if let Some(close) = angle
+                    .after(&chars, i + 1)
+                    .filter(|&c| c - i <= MAX_TAG_CHARS)
+                {
+                    let inner = &chars[i + 1..close];
+                    let has = |s: &str| {
+                        let s: Vec<char> = s.chars().collect();
+                        inner.windows(s.len()).any(|w| w == s.as_slice())
+                    };
+                    if has("://") || inner.contains(&'@') {
+                        out.extend(inner);
                     }
                     i = close + 1;
                     continue;
@@ -192,12 +203,37 @@ fn strip_inline(line: &str) -> String {
     out
 }
 
-fn find(chars: &[char], from: usize, target: char) -> Option<usize> {
-    chars
-        .get(from..)?
-        .iter()
-        .position(|&c| c == target)
-        .map(|p| from + p)
+/// Longest `<…>` taken as an HTML tag or autolink, in characters.
+const MAX_TAG_CHARS: usize = 2048;
+
+/// The next position of one closing character, remembered: a line of many unmatched `[`
+/// searches the rest of the line once, not once per bracket.
+struct Closing {
+    target: char,
+    /// The last search: where it started and what it found.
+    last: Option<(usize, Option<usize>)>,
+}
+
+impl Closing {
+    fn new(target: char) -> Closing {
+        Closing { target, last: None }
+    }
+
+    /// The first `target` at or after `from`.
+    fn after(&mut self, chars: &[char], from: usize) -> Option<usize> {
+        if let Some((searched_from, found)) = self.last {
+            // No target lies in [searched_from, found): the answer stands for any `from` there.
+            if from >= searched_from && found.is_none_or(|f| from <= f) {
+                return found;
+            }
+        }
+        let found = chars
+            .get(from..)
+            .and_then(|rest| rest.iter().position(|&c| c == self.target))
+            .map(|p| from + p);
+        self.last = Some((from, found));
+        found
+    }
 }
 
 #[cfg(test)]
