@@ -280,8 +280,11 @@ fn a_corpus_other_than_the_index_was_built_from_is_refused_or_indexed_with_updat
         .assert_error(&["built from corpus", "other", "--update"]);
     // The same corpus typed another way is the same corpus.
     assert_eq!(ws.run(&["search", "减贫", "--corpus", "./corpus/"]).code, 0);
+    // A bad file met on the way is named, and the search still answers, as on first use.
+    std::fs::write(other.join("broken.txt"), crate::common::BINARY_FROM_LINE_2).unwrap();
     let (hits, run) = ws.search("新篇章", &["--corpus", "other", "--update"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("broken.txt"), "{}", run.stderr);
     assert_eq!(hits[0].doc, "note");
 }
 

@@ -491,9 +491,7 @@ fn query_words_last(args: Vec<OsString>) -> Result<Vec<OsString>, String> {
 fn search(args: SearchArgs) -> anyhow::Result<Outcome> {
     let query = args.query.join(" ");
     declsearch::Query::check_syntax(&query)?;
-    let Some(index) = open_or_build(&args.location)? else {
-        return Ok(Outcome::PartlyFailed);
-    };
+    let index = open_or_build(&args.location)?;
     let options = args.options();
     let started = std::time::Instant::now();
     let searcher = index.searcher();
@@ -526,9 +524,7 @@ fn search_batch(args: SearchArgs) -> anyhow::Result<Outcome> {
     let options = args.options();
     let path = args.queries.expect("a --queries run");
     let queries = declsearch::search::eval::read_queries(&path)?;
-    let Some(index) = open_or_build(&args.location)? else {
-        return Ok(Outcome::PartlyFailed);
-    };
+    let index = open_or_build(&args.location)?;
     let format = args.format.unwrap_or(BatchFormat::Json);
     let ranking = match format {
         BatchFormat::Json => Ranking::Passages,
@@ -565,9 +561,7 @@ fn search_batch(args: SearchArgs) -> anyhow::Result<Outcome> {
 fn explain(args: ExplainArgs) -> anyhow::Result<Outcome> {
     let query = args.query.join(" ");
     declsearch::Query::check_syntax(&query)?;
-    let Some(index) = open_or_build(&args.location)? else {
-        return Ok(Outcome::PartlyFailed);
-    };
+    let index = open_or_build(&args.location)?;
     let options = args.scope.options();
     let report = index.explain_query(&query, &options)?;
     if args.json {
@@ -616,11 +610,11 @@ fn open_existing(dir: &std::path::Path) -> anyhow::Result<Index> {
     }
 }
 
-/// The index, built first if there is none; `None` if building it met files that failed
-/// (named on stderr; the next search uses what was indexed). A corpus given explicitly (by
-/// flag, environment or settings file) that is not the one the index was built from is an
-/// error, unless `--update` asks to index it into the index.
-fn open_or_build(location: &Location) -> anyhow::Result<Option<Index>> {
+/// The index, built first if there is none (files that failed are named on stderr, and the
+/// rest is searched). A corpus given explicitly (by flag, environment or settings file) that
+/// is not the one the index was built from is an error, unless `--update` asks to index it
+/// into the index.
+fn open_or_build(location: &Location) -> anyhow::Result<Index> {
     let settings = location.settings()?;
     let (dir, corpus) = (&settings.index.value, &settings.corpus.value);
     let state = declsearch::index::GenerationStore::new(dir).state()?;
@@ -667,9 +661,10 @@ fn open_or_build(location: &Location) -> anyhow::Result<Option<Index>> {
             })?;
             report_skipped(&report);
             eprintln!("{}", summary(&report));
-            return Ok((!report.has_failures()).then_some(Index::open(dir)?));
+            // As after a first-use build: files that failed are named, the rest is searched.
+            return Ok(Index::open(dir)?);
         }
-        return Ok(Some(index));
+        return Ok(index);
     }
     let (index, report) = interrupt::writing(|| Index::open_or_build(dir, corpus))?;
     if let Some(report) = report {
@@ -685,7 +680,7 @@ fn open_or_build(location: &Location) -> anyhow::Result<Option<Index>> {
         report_skipped(&report);
         eprintln!("{}", summary(&report));
     }
-    Ok(Some(index))
+    Ok(index)
 }
 
 fn index(args: IndexArgs) -> anyhow::Result<Outcome> {
@@ -761,9 +756,7 @@ fn show(args: ShowArgs) -> anyhow::Result<Outcome> {
         }
         _ => (args.target.as_str(), None),
     };
-    let Some(index) = open_or_build(&args.location)? else {
-        return Ok(Outcome::PartlyFailed);
-    };
+    let index = open_or_build(&args.location)?;
     let mut passages = index.searcher().document(doc)?;
     if let Some(n) = passage {
         let Some(at) = passages.iter().position(|h| h.passage == n) else {
@@ -791,10 +784,7 @@ fn show(args: ShowArgs) -> anyhow::Result<Outcome> {
 fn serve(args: ServeArgs) -> anyhow::Result<Outcome> {
     let settings = args.location.settings()?;
     // A first-use build that met bad files has named them; the server serves the rest.
-    let index = match open_or_build(&args.location)? {
-        Some(index) => index,
-        None => Index::open(&settings.index.value)?,
-    };
+    let index = open_or_build(&args.location)?;
     // Reindexing reads the corpus named, or else the one the index was built from.
     let corpus = match settings.corpus.source.explicit() {
         true => settings.corpus.value,
