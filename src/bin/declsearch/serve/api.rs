@@ -258,7 +258,11 @@ pub async fn search(State(server): State<Arc<Server>>, raw: Params) -> Response 
             let searcher = index.searcher();
             let parsed = searcher.parse_query(&query, &options)?;
             let hits = searcher.search_parsed(&parsed, &options)?;
-            let total = searcher.count(&parsed, &options)?;
+            // A page that is not full is the last one: its end is the total, with no count.
+            let total = match hits.len() {
+                n if n > 0 && n < options.limit => options.offset + n,
+                _ => searcher.count(&parsed, &options)?,
+            };
             let took = started.elapsed().as_secs_f64() * 1000.0;
             Ok(SearchPage {
                 query,
