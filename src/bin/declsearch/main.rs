@@ -264,6 +264,9 @@ struct ServeArgs {
     /// from its corpus.
     #[arg(long)]
     allow_reindex: bool,
+    /// Searches run at once; more requests wait their turn [default: 2 per core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    workers: Option<u32>,
     /// Answer a request that takes longer than this with 503.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS",
           value_parser = parse_timeout)]
@@ -798,6 +801,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<Outcome> {
             addr: args.addr,
             allow_reindex: args.allow_reindex,
             timeout: std::time::Duration::from_secs_f64(args.timeout),
+            workers: args.workers.map(|n| n as usize),
         },
     )?;
     Ok(Outcome::Matched)

@@ -26,7 +26,7 @@ use declsearch::Index;
 pub use api::ApiError;
 
 /// Searches run at once per core; more requests wait their turn (inside the time limit).
-const WORKERS_PER_CORE: usize = 4;
+const WORKERS_PER_CORE: usize = 2;
 
 /// Largest request body accepted (no endpoint takes one; this bounds what is read).
 const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -53,6 +53,8 @@ pub struct Settings {
     pub addr: SocketAddr,
     pub allow_reindex: bool,
     pub timeout: Duration,
+    /// Searches at once; `None`: [`WORKERS_PER_CORE`] per core.
+    pub workers: Option<usize>,
 }
 
 /// The state every request shares.
@@ -202,7 +204,7 @@ pub fn run(index: Index, settings: Settings) -> anyhow::Result<()> {
         timeout: settings.timeout,
         live: RwLock::new(Arc::new(index)),
         reopening: Mutex::new(()),
-        workers: tokio::sync::Semaphore::new(cores * WORKERS_PER_CORE),
+        workers: tokio::sync::Semaphore::new(settings.workers.unwrap_or(cores * WORKERS_PER_CORE)),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
