@@ -117,18 +117,14 @@ pub fn passages(html: &str) -> Vec<Passage> {
     let mut pre_depth = 0usize;
     let mut pos = 0;
     // Lines counted as the reader moves on (positions only grow), not from byte 0 each time.
-    let mut counted = (0usize, 1usize);
+    let (mut counted_to, mut line) = (0usize, 1usize);
     let mut line_at = |byte: usize| {
-        let (at, line) = &mut counted;
-        if byte < *at {
-            (*at, *line) = (0, 1);
-        }
-        *line += html.as_bytes()[*at..byte]
+        line += html.as_bytes()[counted_to..byte]
             .iter()
             .filter(|&&b| b == b'\n')
             .count();
-        *at = byte;
-        *line
+        counted_to = byte;
+        line
     };
     while pos < html.len() {
         let Some(lt) = html[pos..].find('<').map(|p| pos + p) else {

@@ -168,11 +168,7 @@ fn strip_inline(line: &str) -> String {
                     .filter(|&c| c - i <= MAX_TAG_CHARS)
                 {
                     let inner = &chars[i + 1..close];
-                    let has = |s: &str| {
-                        let s: Vec<char> = s.chars().collect();
-                        inner.windows(s.len()).any(|w| w == s.as_slice())
-                    };
-                    if has("://") || inner.contains(&'@') {
+                    if inner.windows(3).any(|w| w == [':', '/', '/']) || inner.contains(&'@') {
                         out.extend(inner);
                     }
                     i = close + 1;

@@ -55,7 +55,7 @@ pub struct CorpusFile {
 }
 
 /// A file left out of the index, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Skipped {
     pub path: PathBuf,
     pub reason: String,

@@ -61,9 +61,6 @@ pub struct UpdateReport {
     /// Each skipped file and why.
     #[serde(skip)]
     pub skipped_files: Vec<Skipped>,
-    /// Each file in the index after the run, by key: its format, encoding and counts.
-    #[serde(skip)]
-    pub files: BTreeMap<String, FileEntry>,
 }
 
 impl UpdateReport {
@@ -166,7 +163,6 @@ pub(crate) fn run(
         seconds: 0.0,
         formats: BTreeMap::new(),
         skipped_files: Vec::new(),
-        files: BTreeMap::new(),
     };
     let mut entries: BTreeMap<String, FileEntry> = BTreeMap::new();
     let mut to_delete: Vec<&str> = Vec::new();
@@ -229,7 +225,6 @@ pub(crate) fn run(
             *report.formats.entry(format.name().to_owned()).or_default() += 1;
         }
     }
-    report.files = manifest.files.clone();
 
     let changed = report.added + report.updated + report.removed > 0;
     if live.is_some() && !options.full && !changed && same_roots {

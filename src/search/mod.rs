@@ -314,6 +314,16 @@ impl<'a> Searcher<'a> {
             .map_err(Error::tantivy(&self.index.dir))
     }
 
+    /// [`Searcher::count`], knowing `page`: the hits [`Searcher::search_parsed`] gave for
+    /// `query` and `options`. A page that is not full is the last one, and its end is the
+    /// total without counting.
+    pub fn total(&self, query: &Query, options: &SearchOptions, page: &[Hit]) -> Result<usize> {
+        match page.len() {
+            n if n > 0 && n < options.limit => Ok(options.offset + n),
+            _ => self.count(query, options),
+        }
+    }
+
     /// Documents ranked by their best passage, at most `options.limit` after skipping
     /// `options.offset` of them, each with that hit.
     pub fn search_documents(&self, query: &Query, options: &SearchOptions) -> Result<Vec<Hit>> {

@@ -70,32 +70,35 @@ pub fn decode(bytes: Vec<u8>, decoding: &Decoding) -> Result<Decoded, Undecodabl
     if let Some(encoding) = decoding.forced {
         return strictly(&bytes, encoding);
     }
-    let declared = match decoding.markup {
-        Markup::None => None,
-        Markup::Html => html_charset(&bytes[..bytes.len().min(PRESCAN_BYTES)]),
-        Markup::Xml => xml_encoding(&bytes),
-    };
-    // A page that declares a legacy encoding but is valid UTF-8 is UTF-8: a template's
+    // Valid UTF-8 is UTF-8 even where a page declares a legacy encoding: a template's
     // `gb2312` over a file saved as UTF-8 is a common mislabel, and GBK text is almost never
     // valid UTF-8 (while UTF-8 Chinese is often valid GBK, as garbage).
-    if let Some(encoding) = declared.filter(|_| std::str::from_utf8(&bytes).is_err()) {
-        return strictly(&bytes, encoding);
-    }
-    let bytes = match String::from_utf8(bytes) {
+    let (bytes, valid_up_to) = match String::from_utf8(bytes) {
         Ok(text) => {
             return Ok(Decoded {
                 text,
                 encoding: encoding_rs::UTF_8.name(),
             })
         }
-        Err(err) => err.into_bytes(),
+        Err(err) => {
+            let valid_up_to = err.utf8_error().valid_up_to();
+            (err.into_bytes(), valid_up_to)
+        }
     };
-    guess(&bytes)
+    let declared = match decoding.markup {
+        Markup::None => None,
+        Markup::Html => html_charset(&bytes[..bytes.len().min(PRESCAN_BYTES)]),
+        Markup::Xml => xml_encoding(&bytes),
+    };
+    match declared {
+        Some(encoding) => strictly(&bytes, encoding),
+        None => guess(&bytes, valid_up_to),
+    }
 }
 
-/// The detector's guess for bytes that are not UTF-8, if it reads them cleanly.
-fn guess(bytes: &[u8]) -> Result<Decoded, Undecodable> {
-    let offset = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), |_| bytes.len());
+/// The detector's guess for bytes that are not UTF-8 from byte `offset` on, if it reads them
+/// cleanly.
+fn guess(bytes: &[u8], offset: usize) -> Result<Decoded, Undecodable> {
     let line = 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count();
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
@@ -184,7 +187,7 @@ fn utf32_with_bom(bytes: &[u8]) -> Option<Result<Decoded, Undecodable>> {
 
 /// The charset an HTML prescan finds in `head`: the first `<meta>` with `charset=` (as an
 /// attribute, or inside `content`). A declared UTF-16 means UTF-8, as in browsers (the bytes
-/// would have a byte-order mark otherwise).
+/// would have a byte-order mark otherwise): encoding_rs's output encoding.
 fn html_charset(head: &[u8]) -> Option<&'static Encoding> {
     let lower = head.to_ascii_lowercase();
     let mut at = 0;
@@ -197,12 +200,7 @@ fn html_charset(head: &[u8]) -> Option<&'static Encoding> {
         let tag = &lower[start..end];
         if let Some(label) = find(tag, b"charset").and_then(|i| value_after(&tag[i + 7..])) {
             if let Some(encoding) = Encoding::for_label(label) {
-                return Some(
-                    match encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
-                        true => encoding_rs::UTF_8,
-                        false => encoding,
-                    },
-                );
+                return Some(encoding.output_encoding());
             }
         }
         at = end;

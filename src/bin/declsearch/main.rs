@@ -508,7 +508,7 @@ fn search(args: SearchArgs) -> anyhow::Result<Outcome> {
         output::json_lines(&hits)?;
     } else {
         let total = searcher
-            .count(&parsed, &options)
+            .total(&parsed, &options, &hits)
             .with_context(|| format!("counting the hits of {query:?}"))?;
         output::human(&hits, args.color.into(), !args.full_text)?;
         eprintln!(
@@ -717,7 +717,12 @@ fn index(args: IndexArgs) -> anyhow::Result<Outcome> {
     let report = report?;
     report_skipped(&report);
     if args.verbose {
-        for (key, file) in &report.files {
+        let store = declsearch::index::GenerationStore::new(&settings.index.value);
+        let manifest = match store.live()? {
+            Some(generation) => Some(store.manifest(&generation)?),
+            None => None,
+        };
+        for (key, file) in manifest.iter().flat_map(|m| &m.files) {
             let format =
                 declsearch::corpus::Format::of(std::path::Path::new(key)).map_or("?", |f| f.name());
             eprintln!(

@@ -117,13 +117,13 @@ fn number(
 /// The query of `q` (with `doc` as a `doc:` filter), checked for size and syntax.
 fn query_text(params: &HashMap<String, String>) -> Result<String, ApiError> {
     let mut query = params.get("q").cloned().unwrap_or_default();
-    if query.chars().count() > declsearch::query::MAX_QUERY_CHARS {
+    let chars = query.chars().count();
+    if chars > declsearch::query::MAX_QUERY_CHARS {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "query_too_long",
             format!(
-                "the query has {} characters; at most {} are accepted",
-                query.chars().count(),
+                "the query has {chars} characters; at most {} are accepted",
                 declsearch::query::MAX_QUERY_CHARS
             ),
         ));
@@ -171,6 +171,12 @@ fn options(params: &HashMap<String, String>) -> Result<SearchOptions, ApiError> 
         parallel: switch(params, "parallel")?,
         explain: false,
     })
+}
+
+/// The query and options of a search or explain request.
+fn query_and_options(raw: Params) -> Result<(String, SearchOptions), ApiError> {
+    let params = params(raw)?;
+    Ok((query_text(&params)?, options(&params)?))
 }
 
 /// A piece of text, matched or not: the page shows text without handling byte offsets.
@@ -247,8 +253,7 @@ struct SearchPage {
 
 /// `GET /api/search`: a page of hits, the total, and the time taken.
 pub async fn search(State(server): State<Arc<Server>>, raw: Params) -> Response {
-    let request = params(raw).and_then(|p| Ok((query_text(&p)?, options(&p)?)));
-    let (query, options) = match request {
+    let (query, options) = match query_and_options(raw) {
         Ok(request) => request,
         Err(err) => return err.into_response(),
     };
@@ -258,11 +263,7 @@ pub async fn search(State(server): State<Arc<Server>>, raw: Params) -> Response 
             let searcher = index.searcher();
             let parsed = searcher.parse_query(&query, &options)?;
             let hits = searcher.search_parsed(&parsed, &options)?;
-            // A page that is not full is the last one: its end is the total, with no count.
-            let total = match hits.len() {
-                n if n > 0 && n < options.limit => options.offset + n,
-                _ => searcher.count(&parsed, &options)?,
-            };
+            let total = searcher.total(&parsed, &options, &hits)?;
             let took = started.elapsed().as_secs_f64() * 1000.0;
             Ok(SearchPage {
                 query,
@@ -278,8 +279,7 @@ pub async fn search(State(server): State<Arc<Server>>, raw: Params) -> Response 
 
 /// `GET /api/explain`: what the query becomes (the JSON of `declsearch explain --json`).
 pub async fn explain(State(server): State<Arc<Server>>, raw: Params) -> Response {
-    let request = params(raw).and_then(|p| Ok((query_text(&p)?, options(&p)?)));
-    let (query, options) = match request {
+    let (query, options) = match query_and_options(raw) {
         Ok(request) => request,
         Err(err) => return err.into_response(),
     };
@@ -322,8 +322,8 @@ pub async fn status(State(server): State<Arc<Server>>) -> Response {
                 .ok();
             Ok(serde_json::json!({
                 "generation": generation.file_name().map(|n| n.to_string_lossy()),
-                "documents": manifest.files.values().map(|f| f.documents).sum::<u64>(),
-                "passages": manifest.files.values().map(|f| f.passages).sum::<u64>(),
+                "documents": manifest.documents(),
+                "passages": manifest.passages(),
                 "files": manifest.files.len(),
                 "analysis": manifest.analysis,
                 "format": manifest.format,
@@ -359,20 +359,18 @@ pub async fn reindex(State(server): State<Arc<Server>>) -> Response {
     .await;
     match update {
         Ok(Ok(report)) => {
-            let skipped: Vec<_> = report
-                .skipped_files
-                .iter()
-                .map(|s| {
-                    serde_json::json!({
-                        "path": s.path,
-                        "reason": s.reason,
-                        "failed": s.failed,
-                    })
-                })
-                .collect();
-            let mut body = serde_json::to_value(&report).unwrap_or_default();
-            body["skipped_files"] = skipped.into();
-            axum::Json(body).into_response()
+            /// The `index --json` summary, with each skipped file and why.
+            #[derive(Serialize)]
+            struct Reindexed<'a> {
+                #[serde(flatten)]
+                report: &'a declsearch::UpdateReport,
+                skipped_files: &'a [declsearch::corpus::Skipped],
+            }
+            axum::Json(Reindexed {
+                report: &report,
+                skipped_files: &report.skipped_files,
+            })
+            .into_response()
         }
         Ok(Err(err)) => ApiError::from(err).into_response(),
         Err(err) => ApiError::internal(err).into_response(),

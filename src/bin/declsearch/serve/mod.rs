@@ -88,12 +88,7 @@ impl Server {
                 eprintln!(
                     "declsearch: serving {} ({} documents)",
                     index.generation().display(),
-                    index
-                        .manifest()
-                        .files
-                        .values()
-                        .map(|f| f.documents)
-                        .sum::<u64>()
+                    index.manifest().documents()
                 );
                 *self.live.write().expect("live index lock") = index.clone();
                 index
