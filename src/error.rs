@@ -61,6 +61,11 @@ pub enum Error {
         reason: String,
     },
 
+    /// A file of a binary format (PDF, Word) that cannot be read: encrypted, damaged, without
+    /// text, or of a version declsearch does not read.
+    #[error("{}: {reason}", path.display())]
+    Unreadable { path: PathBuf, reason: String },
+
     #[error("user dictionary {}:{line}: {reason}", path.display())]
     Dictionary {
         path: PathBuf,

@@ -7,6 +7,7 @@ mod command_line;
 mod common;
 mod cross;
 mod encodings;
+mod formats;
 mod hostile;
 mod parallel;
 mod pinyin;

@@ -98,6 +98,7 @@ impl Builder {
                 line: self.line as u32,
                 lang: Lang::detect(&text),
                 text,
+                page: None,
             });
         }
         self.text.clear();

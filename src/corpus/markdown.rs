@@ -20,6 +20,7 @@ pub fn passages(text: &str) -> Vec<Passage> {
                 line: first_line as u32,
                 lang: Lang::detect(&text),
                 text,
+                page: None,
             });
             current.clear();
         }

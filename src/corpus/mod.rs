@@ -18,6 +18,7 @@ mod html;
 mod jsonl;
 mod markdown;
 pub mod passage;
+mod pdf;
 mod tsv;
 
 use std::path::{Path, PathBuf};
@@ -71,10 +72,11 @@ pub enum Format {
     Html,
     JsonLines,
     Tsv,
+    Pdf,
 }
 
 impl Format {
-    /// The short name reports use: `txt`, `md`, `html`, `jsonl`, `tsv`.
+    /// The short name reports use: `txt`, `md`, `html`, `jsonl`, `tsv`, `pdf`.
     pub fn name(self) -> &'static str {
         match self {
             Format::Text => "txt",
@@ -82,6 +84,7 @@ impl Format {
             Format::Html => "html",
             Format::JsonLines => "jsonl",
             Format::Tsv => "tsv",
+            Format::Pdf => "pdf",
         }
     }
 
@@ -93,6 +96,7 @@ impl Format {
             "html" | "htm" => Format::Html,
             "jsonl" => Format::JsonLines,
             "tsv" => Format::Tsv,
+            "pdf" => Format::Pdf,
             _ => return None,
         })
     }
@@ -197,7 +201,7 @@ pub fn list(roots: &[PathBuf]) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
 fn unsupported(path: &Path) -> Skipped {
     Skipped {
         path: path.to_path_buf(),
-        reason: "not a format declsearch reads (.txt .md .html .htm .jsonl .tsv)".into(),
+        reason: "not a format declsearch reads (.txt .md .html .htm .jsonl .tsv .pdf)".into(),
         failed: false,
     }
 }
@@ -217,6 +221,22 @@ impl CorpusFile {
         bytes: Vec<u8>,
         forced: Option<&'static crate::text::Encoding>,
     ) -> Result<(Vec<Document>, &'static str)> {
+        let (stem, tag) = split_name(&self.relative);
+        let unreadable = |reason: String| Error::Unreadable {
+            path: self.path.clone(),
+            reason,
+        };
+        if let Some(passages) = match self.format {
+            Format::Pdf => Some(pdf::passages(&bytes).map_err(unreadable)?),
+            _ => None,
+        } {
+            let document = Document {
+                id: stem,
+                title: None,
+                passages,
+            };
+            return Ok((finish(vec![document], tag), BINARY));
+        }
         let decoding = crate::text::Decoding {
             markup: match self.format {
                 Format::Html => crate::text::Markup::Html,
@@ -227,13 +247,12 @@ impl CorpusFile {
         let decoded =
             crate::text::decode(bytes, &decoding).map_err(Error::undecodable(&self.path))?;
         let text = decoded.text;
-        let (stem, tag) = split_name(&self.relative);
         let malformed = |line: usize, reason: String| Error::Malformed {
             path: self.path.clone(),
             line,
             reason,
         };
-        let mut documents = match self.format {
+        let documents = match self.format {
             Format::Text => vec![Document {
                 id: stem,
                 title: None,
@@ -251,18 +270,28 @@ impl CorpusFile {
             }],
             Format::JsonLines => jsonl::documents(&text).map_err(|(l, r)| malformed(l, r))?,
             Format::Tsv => tsv::documents(&text).map_err(|(l, r)| malformed(l, r))?,
+            Format::Pdf => unreachable!("read above"),
         };
-        for document in &mut documents {
-            document.passages = bound_length(std::mem::take(&mut document.passages));
-        }
-        if let Some(lang) = tag {
-            for passage in documents.iter_mut().flat_map(|d| d.passages.iter_mut()) {
-                passage.lang = lang;
-            }
-        }
-        documents.retain(|d| !d.passages.is_empty());
-        Ok((documents, decoded.encoding))
+        Ok((finish(documents, tag), decoded.encoding))
     }
+}
+
+/// What the manifest records as the encoding of a file whose format defines its own (PDF).
+pub const BINARY: &str = "-";
+
+/// Passages bounded in length, in the language of the file's tag if it has one; documents
+/// without passages dropped.
+fn finish(mut documents: Vec<Document>, tag: Option<Lang>) -> Vec<Document> {
+    for document in &mut documents {
+        document.passages = bound_length(std::mem::take(&mut document.passages));
+    }
+    if let Some(lang) = tag {
+        for passage in documents.iter_mut().flat_map(|d| d.passages.iter_mut()) {
+            passage.lang = lang;
+        }
+    }
+    documents.retain(|d| !d.passages.is_empty());
+    documents
 }
 
 /// The document id a file at `relative` (under its corpus root) gives its one document:

@@ -14,9 +14,13 @@ pub struct Passage {
     pub number: u32,
     /// 1-based line of its first character.
     pub line: u32,
-    /// The text exactly as in the file, without the final line break.
+    /// The text exactly as in the file, without the final line break. In a PDF, the text of
+    /// the paragraph's lines, joined (Chinese lines with nothing between, others with a space).
     pub text: String,
     pub lang: Lang,
+    /// 1-based page of a paged format (PDF); `None` for the others. There, [`Passage::line`]
+    /// counts the lines of the page.
+    pub page: Option<u32>,
 }
 
 /// Split a file's text into passages (see the module docs).
@@ -63,6 +67,7 @@ pub fn split_passages_in(text: &str, lang: Option<Lang>) -> Vec<Passage> {
                 line: lines[start].0 as u32,
                 text: passage.to_owned(),
                 lang: lang.unwrap_or_else(|| Lang::detect(passage)),
+                page: None,
             }
         })
         .collect()
@@ -97,6 +102,7 @@ pub fn bound_length(passages: Vec<Passage>) -> Vec<Passage> {
                 line: line as u32,
                 text: piece.to_owned(),
                 lang: passage.lang,
+                page: passage.page,
             });
             let next = end + (text[end..].len() - text[end..].trim_start().len());
             line += line_breaks(&text[start..next]);

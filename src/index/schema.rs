@@ -17,8 +17,10 @@ pub struct Fields {
     pub source: Field,
     /// 1-based passage number within the document.
     pub passage: Field,
-    /// 1-based line of the passage's first character.
+    /// 1-based line of the passage's first character (of its page, in a paged format).
     pub line: Field,
+    /// 1-based page of a passage of a paged format (PDF); absent for the others.
+    pub page: Field,
     /// `zh` or `en`, exact.
     pub lang: Field,
     /// The original passage text, analysed into words with positions, and stored.
@@ -40,6 +42,8 @@ pub struct StoredPassage {
     pub source: String,
     pub passage: u64,
     pub line: u64,
+    /// 0 for a format without pages.
+    pub page: u64,
     pub lang: String,
     pub text: String,
     /// Empty when the document has none.
@@ -54,6 +58,7 @@ impl Fields {
             self.source => p.source.as_str(),
             self.passage => p.passage,
             self.line => p.line,
+            self.page => p.page,
             self.lang => p.lang.as_str(),
             self.text => p.text.as_str(),
             self.grams => p.text.as_str(),
@@ -82,6 +87,7 @@ impl Fields {
             source: text(self.source),
             passage: number(self.passage),
             line: number(self.line),
+            page: number(self.page),
             lang: text(self.lang),
             text: text(self.text),
             title: text(self.title),
@@ -109,6 +115,7 @@ impl Fields {
             source: builder.add_text_field("source", STRING | STORED),
             passage: builder.add_u64_field("passage", INDEXED | STORED),
             line: builder.add_u64_field("line", STORED),
+            page: builder.add_u64_field("page", STORED),
             lang: builder.add_text_field("lang", STRING | STORED),
             text: builder.add_text_field("text", text_options.clone()),
             grams: builder.add_text_field("grams", gram_options),
@@ -126,6 +133,7 @@ impl Fields {
             source: field("source")?,
             passage: field("passage")?,
             line: field("line")?,
+            page: field("page")?,
             lang: field("lang")?,
             text: field("text")?,
             grams: field("grams")?,

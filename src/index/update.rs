@@ -369,6 +369,7 @@ fn write_generation(
                     source: file.key.clone(),
                     passage: u64::from(passage.number),
                     line: u64::from(passage.line),
+                    page: passage.page.map_or(0, u64::from),
                     lang: passage.lang.as_str().to_owned(),
                     text: passage.text.clone(),
                     title: document.title.clone().unwrap_or_default(),

@@ -95,8 +95,12 @@ pub struct Hit {
     /// 1-based passage number within the document.
     pub passage: u32,
     pub lang: Lang,
-    /// 1-based line of the passage's first character.
+    /// 1-based line of the passage's first character; in a paged format (PDF), the line of
+    /// its page.
     pub line: u32,
+    /// 1-based page of a passage of a paged format (PDF); absent for the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
     /// The passage exactly as in the source file.
     pub text: String,
     /// Matched words as `[start, end)` byte ranges of `text`: sorted, non-overlapping, on char
@@ -393,6 +397,7 @@ impl<'a> Searcher<'a> {
             passage: stored.passage as u32,
             lang: stored.lang.parse().unwrap_or(Lang::En),
             line: stored.line as u32,
+            page: (stored.page > 0).then_some(stored.page as u32),
             text: stored.text,
             highlights,
             explain: None,

@@ -28,7 +28,11 @@ pub fn human(hits: &[Hit], choice: ColorChoice, snippets: bool) -> io::Result<()
         writeln!(
             out,
             "{DOC}{}{DOC:#}:{}  {HEADER}{doc}#{}{HEADER:#}  {}  score {:.3}",
-            hit.path, hit.line, hit.passage, hit.lang, hit.score
+            hit.path,
+            place(hit),
+            hit.passage,
+            hit.lang,
+            hit.score
         )?;
         let (text, highlights) = match (&hit.snippet, snippets) {
             (Some(snippet), true) => (&snippet.text, &snippet.highlights),
@@ -70,11 +74,23 @@ pub fn passages(passages: &[Hit]) -> io::Result<()> {
         writeln!(
             out,
             "{}:{}  {} #{}  {}",
-            hit.path, hit.line, hit.doc, hit.passage, hit.lang
+            hit.path,
+            place(hit),
+            hit.doc,
+            hit.passage,
+            hit.lang
         )?;
         writeln!(out, "{}", hit.text)?;
     }
     out.flush()
+}
+
+/// Where a hit is in its file: its line, or for a PDF `p2:5` (page 2, line 5 of the page).
+fn place(hit: &Hit) -> String {
+    match hit.page {
+        Some(page) => format!("p{page}:{}", hit.line),
+        None => hit.line.to_string(),
+    }
 }
 
 /// The line after the hits: `11–20 of 2,341 passages (6 ms)`.

@@ -163,7 +163,7 @@ function hitNode(hit) {
   const item = el("li", "hit");
   item.tabIndex = 0;
   item.dataset.href = docHref(hit.doc, hit.passage);
-  const link = el("a", "", hit.path + ":" + hit.line);
+  const link = el("a", "", hit.path + ":" + place(hit));
   link.href = item.dataset.href;
   link.tabIndex = -1;
   const only = el("button", "link-button", "only this document");
@@ -268,7 +268,7 @@ async function startDocView(id) {
       el(
         "div",
         "hit-head",
-        el("span", "", "#" + passage.passage + " · line " + passage.line),
+        el("span", "", "#" + passage.passage + where(passage)),
         el("span", "badge " + passage.lang, passage.lang),
       ),
       el("p", "text", passage.text),
@@ -340,4 +340,13 @@ if (location.pathname.startsWith("/doc/")) {
   startDocView(id);
 } else {
   startSearchView();
+}
+
+// Where a passage is in its file: its line, or for a PDF its page and the line of the page.
+function place(hit) {
+  return hit.page ? "p" + hit.page + ":" + hit.line : String(hit.line);
+}
+
+function where(passage) {
+  return (passage.page ? " · page " + passage.page : "") + " · line " + passage.line;
 }
