@@ -309,3 +309,143 @@ fn encrypted_scanned_and_damaged_pdfs_are_skipped_and_the_rest_indexed() {
     assert_eq!(search.code, 0, "{}", search.stderr);
     assert!(hits.iter().any(|h| h.path == "good.pdf"));
 }
+
+/// The passages the Word fixtures must give (see `tests/fixtures/make-office.sh`): the title
+/// heading with the first paragraph, two paragraphs, the second heading with the three list
+/// items, the table's two rows, the English paragraph. Whitespace taken out.
+fn office_passages() -> Vec<String> {
+    let p = source_paragraphs();
+    vec![
+        format!("上合組織友好城市倡議{}", p[0]),
+        p[1].clone(),
+        p[2].clone(),
+        format!("五點倡議{}{}{}", p[3], p[4], p[5]),
+        "論壇|青島".into(),
+        "友城合作|地方政府間友好交往".into(),
+        p[p.len() - 1].clone(),
+    ]
+}
+
+#[test]
+fn word_and_opendocument_files_give_headings_lists_tables_and_paragraphs() {
+    for name in ["initiative.docx", "initiative.odt"] {
+        let documents = read(name, std::fs::read(fixture(name)).unwrap()).expect(name);
+        let passages = &documents[0].passages;
+        let texts: Vec<String> = passages
+            .iter()
+            .map(|p| without_whitespace(&p.text))
+            .collect();
+        assert_eq!(texts, office_passages(), "{name}");
+        // A heading stays on its own line above its paragraph; lines count paragraphs.
+        assert!(
+            passages[0]
+                .text
+                .starts_with("上合組織友好城市倡議\n論壇贊同"),
+            "{name}"
+        );
+        let lines: Vec<u32> = passages.iter().map(|p| p.line).collect();
+        assert_eq!(
+            lines,
+            [1, 3, 4, 5, 9, 11, 13],
+            "{name}: the paragraph each starts at"
+        );
+        assert!(passages.iter().all(|p| p.page.is_none()));
+        assert_eq!(passages[6].lang, declsearch::Lang::En);
+    }
+}
+
+#[test]
+fn word_files_are_searched_and_reported_by_format() {
+    let ws = Workspace::empty();
+    ws.add_file(
+        "a/initiative.docx",
+        &std::fs::read(fixture("initiative.docx")).unwrap(),
+    );
+    ws.add_file(
+        "b/initiative.odt",
+        &std::fs::read(fixture("initiative.odt")).unwrap(),
+    );
+    ws.add_file(
+        "old.doc",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 a legacy Word file",
+    );
+    let run = ws.run(&["index", "--json", "--verbose"]);
+    assert_eq!(
+        run.code, 0,
+        "a legacy .doc is skipped, not an error: {}",
+        run.stderr
+    );
+    assert!(run.stdout.contains(r#""docx":1"#) && run.stdout.contains(r#""odt":1"#));
+    assert!(
+        run.stderr.contains("old.doc") && run.stderr.contains("legacy Word .doc"),
+        "{}",
+        run.stderr
+    );
+    let (hits, _) = ws.search("地方政府間友好交往", &["--limit", "3"]);
+    let rows: Vec<_> = hits
+        .iter()
+        .filter(|h| h.text == "友城合作 | 地方政府間友好交往")
+        .collect();
+    assert_eq!(rows.len(), 2, "the table row of each: {hits:?}");
+    assert!(rows.iter().all(|h| h.line == 11 && h.page.is_none()));
+}
+
+/// A zip holding `members` (name, bytes), deflated.
+fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in members {
+        zip.start_file(*name, options).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn damaged_and_hostile_word_files_are_skipped_with_their_cause() {
+    // A body that unpacks to 200 MB from a few hundred kilobytes.
+    let bomb = zip_of(&[("word/document.xml", &vec![b' '; 200 << 20])]);
+    assert!(bomb.len() < 1 << 20);
+    let err = read("bomb.docx", bomb).unwrap_err().to_string();
+    assert!(
+        err.contains("bomb.docx") && err.contains("zip bomb"),
+        "{err}"
+    );
+
+    let err = read("plain.docx", b"just text".to_vec())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("plain.docx") && err.contains("not a zip archive"),
+        "{err}"
+    );
+
+    let err = read("empty.odt", zip_of(&[("mimetype", b"x")]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("empty.odt") && err.contains("without content.xml"),
+        "{err}"
+    );
+
+    let broken = b"<w:document><w:body><w:p><w:r><w:t>ok</w:t></w:r></w:p></w:bod";
+    let err = read("broken.docx", zip_of(&[("word/document.xml", broken)])).unwrap_err();
+    assert!(err.to_string().contains("damaged XML"), "{err}");
+
+    // Deeply nested paragraphs (a text box in a text box ...) read in one pass, no recursion.
+    let deep = format!(
+        "<w:document><w:body>{}<w:r><w:t>深處</w:t></w:r>{}</w:body></w:document>",
+        "<w:p>".repeat(100_000),
+        "</w:p>".repeat(100_000)
+    );
+    let documents = read(
+        "deep.docx",
+        zip_of(&[("word/document.xml", deep.as_bytes())]),
+    )
+    .unwrap();
+    assert_eq!(documents[0].passages[0].text, "深處");
+}

@@ -116,7 +116,7 @@ fn a_bad_file_is_skipped_named_and_its_old_version_kept() {
 
     ws.add_file("extra.txt", crate::common::BINARY_FROM_LINE_2);
     ws.add_file("new.txt", "減貧合作。".as_bytes());
-    ws.add_file("scan.pdf", b"%PDF-1.4");
+    ws.add_file("old.doc", b"\xd0\xcf\x11\xe0 a legacy Word file");
     let (s, run) = index(&ws, &[]);
     assert_eq!(run.code, 2, "a failed file makes the run exit 2");
     assert_eq!(counts(&s), (1, 0, 0, 1, 2, 3, 12));
@@ -126,7 +126,7 @@ fn a_bad_file_is_skipped_named_and_its_old_version_kept() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("scan.pdf") && run.stderr.contains("warning"),
+        run.stderr.contains("old.doc") && run.stderr.contains("warning"),
         "{}",
         run.stderr
     );

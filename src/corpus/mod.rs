@@ -17,8 +17,11 @@
 mod html;
 mod jsonl;
 mod markdown;
+mod office;
 pub mod passage;
 mod pdf;
+
+pub use pdf::reader_panic;
 mod tsv;
 
 use std::path::{Path, PathBuf};
@@ -73,10 +76,12 @@ pub enum Format {
     JsonLines,
     Tsv,
     Pdf,
+    Docx,
+    Odt,
 }
 
 impl Format {
-    /// The short name reports use: `txt`, `md`, `html`, `jsonl`, `tsv`, `pdf`.
+    /// The short name reports use: `txt`, `md`, `html`, `jsonl`, `tsv`, `pdf`, `docx`, `odt`.
     pub fn name(self) -> &'static str {
         match self {
             Format::Text => "txt",
@@ -85,6 +90,8 @@ impl Format {
             Format::JsonLines => "jsonl",
             Format::Tsv => "tsv",
             Format::Pdf => "pdf",
+            Format::Docx => "docx",
+            Format::Odt => "odt",
         }
     }
 
@@ -97,6 +104,8 @@ impl Format {
             "jsonl" => Format::JsonLines,
             "tsv" => Format::Tsv,
             "pdf" => Format::Pdf,
+            "docx" => Format::Docx,
+            "odt" => Format::Odt,
             _ => return None,
         })
     }
@@ -199,12 +208,24 @@ pub fn list(roots: &[PathBuf]) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
 }
 
 fn unsupported(path: &Path) -> Skipped {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let reason = match ext.as_deref() {
+        Some("doc") => "a legacy Word .doc file (binary), which declsearch does not read; save \
+                        it as .docx or .odt"
+            .into(),
+        _ => format!("not a format declsearch reads ({READ})"),
+    };
     Skipped {
         path: path.to_path_buf(),
-        reason: "not a format declsearch reads (.txt .md .html .htm .jsonl .tsv .pdf)".into(),
+        reason,
         failed: false,
     }
 }
+
+/// The extensions of the formats declsearch reads, for messages.
+const READ: &str = ".txt .md .html .htm .jsonl .tsv .pdf .docx .odt";
 
 impl CorpusFile {
     /// The documents of this file, from its bytes (in whatever encoding they are: see
@@ -228,6 +249,8 @@ impl CorpusFile {
         };
         if let Some(passages) = match self.format {
             Format::Pdf => Some(pdf::passages(&bytes).map_err(unreadable)?),
+            Format::Docx => Some(office::docx(&bytes).map_err(unreadable)?),
+            Format::Odt => Some(office::odt(&bytes).map_err(unreadable)?),
             _ => None,
         } {
             let document = Document {
@@ -270,13 +293,14 @@ impl CorpusFile {
             }],
             Format::JsonLines => jsonl::documents(&text).map_err(|(l, r)| malformed(l, r))?,
             Format::Tsv => tsv::documents(&text).map_err(|(l, r)| malformed(l, r))?,
-            Format::Pdf => unreachable!("read above"),
+            Format::Pdf | Format::Docx | Format::Odt => unreachable!("read above"),
         };
         Ok((finish(documents, tag), decoded.encoding))
     }
 }
 
-/// What the manifest records as the encoding of a file whose format defines its own (PDF).
+/// What the manifest records as the encoding of a file whose format defines its own (PDF,
+/// Word).
 pub const BINARY: &str = "-";
 
 /// Passages bounded in length, in the language of the file's tag if it has one; documents

@@ -25,6 +25,24 @@ use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
 use super::passage::{Lang, Passage};
 use crate::text::is_han;
 
+/// Whether a panic comes from the PDF reader's libraries, which panic on some damaged files:
+/// the reading catches those and reports the file as skipped with its cause, so a panic hook
+/// may leave their messages out (the command line does).
+pub fn reader_panic(info: &std::panic::PanicHookInfo) -> bool {
+    const READERS: [&str; 5] = [
+        "/pdf-extract-",
+        "/lopdf-",
+        "/cff-parser-",
+        "/adobe-cmap-parser-",
+        "/type1-encoding-parser-",
+    ];
+    info.location().is_some_and(|at| {
+        READERS
+            .iter()
+            .any(|crate_dir| at.file().contains(crate_dir))
+    })
+}
+
 /// The passages of a PDF file, or why it cannot be read.
 pub(super) fn passages(bytes: &[u8]) -> Result<Vec<Passage>, String> {
     std::panic::catch_unwind(|| read(bytes)).unwrap_or_else(|_| {

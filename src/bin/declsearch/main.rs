@@ -380,21 +380,9 @@ enum Outcome {
 /// file is reported as skipped, with its name and the cause: their own panic messages, which
 /// look like a crash, are left out. Any other panic is reported as usual.
 fn quiet_reader_panics() {
-    const READERS: [&str; 5] = [
-        "/pdf-extract-",
-        "/lopdf-",
-        "/cff-parser-",
-        "/adobe-cmap-parser-",
-        "/type1-encoding-parser-",
-    ];
     let report = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let in_reader = info.location().is_some_and(|at| {
-            READERS
-                .iter()
-                .any(|crate_dir| at.file().contains(crate_dir))
-        });
-        if !in_reader {
+        if !declsearch::corpus::reader_panic(info) {
             report(info);
         }
     }));
