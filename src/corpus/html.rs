@@ -1,11 +1,23 @@
 //! `.html` and `.htm`: the text of block elements.
 //!
-//! A small scanner, not a full HTML parser: tags are recognised with their quoted attributes,
-//! `script`, `style`, `template`, `noscript` and the `head` are dropped with their content,
-//! comments and declarations are skipped, character references are decoded, and whitespace is
-//! collapsed (kept inside `pre`). Each block element (`p`, `h1`-`h6`, `li`, `td`, `div`, ...)
-//! starts a new passage; `br` breaks a line inside one. A heading (`h1`-`h6`) starts a passage
-//! and stays with the block under it, as a Markdown heading does.
+//! Read with html5ever's tokenizer, the HTML standard's own: character references (all of
+//! them), comments, raw text (`script`, `style`) and broken markup are read as a browser reads
+//! them. Its tree builder is left out: the text and the block boundaries are all a passage
+//! needs, and the tokenizer hands each token with its line, in one pass, where the tree builder
+//! has costs that grow with nesting (the adoption agency) and keeps no lines.
+//!
+//! `script`, `style`, `template`, `noscript`, `title` and the rest of the `head` are dropped
+//! with their content, and whitespace is collapsed (kept inside `pre`). Each block element
+//! (`p`, `h1`-`h6`, `li`, `td`, `div`, ...) starts a new passage; `br` breaks a line inside one.
+//! A heading (`h1`-`h6`) starts a passage and stays with the block under it, as a Markdown
+//! heading does.
+
+use std::cell::RefCell;
+
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{
+    BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+};
 
 use crate::corpus::passage::{Lang, Passage};
 
@@ -54,8 +66,6 @@ const BLOCKS: &[&str] = &[
     "tr",
     "ul",
 ];
-const DROPPED: &[&str] = &["script", "style", "template", "noscript", "head"];
-
 struct Builder {
     passages: Vec<Passage>,
     text: String,
@@ -66,8 +76,13 @@ struct Builder {
 }
 
 impl Builder {
-    fn push_text(&mut self, raw: &str, line: usize, pre: bool) {
-        for c in decode_entities(raw).chars() {
+    /// Text the tokenizer read up to `line` (its line at the end of the text).
+    fn push_text(&mut self, text: &str, line: usize, pre: bool) {
+        let mut line = line.saturating_sub(text.bytes().filter(|&b| b == b'\n').count());
+        for c in text.chars() {
+            if c == '\n' {
+                line += 1;
+            }
             if !pre && c.is_whitespace() {
                 self.pending_space = !self.text.is_empty();
                 continue;
@@ -107,177 +122,125 @@ impl Builder {
     }
 }
 
+/// Elements dropped with everything inside them.
+const DROPPED: &[&str] = &["script", "style", "template", "noscript", "title", "head"];
+
+/// Elements a `head` holds.
+const IN_HEAD: &[&str] = &[
+    "base", "link", "meta", "noscript", "script", "style", "template", "title",
+];
+
 pub fn passages(html: &str) -> Vec<Passage> {
-    let mut out = Builder {
-        passages: Vec::new(),
-        text: String::new(),
-        line: 1,
-        pending_space: false,
-        after_heading: false,
+    let reader = Reader {
+        state: RefCell::new(State {
+            out: Builder {
+                passages: Vec::new(),
+                text: String::new(),
+                line: 1,
+                pending_space: false,
+                after_heading: false,
+            },
+            pre: 0,
+            dropped: None,
+        }),
     };
-    let mut pre_depth = 0usize;
-    let mut pos = 0;
-    // Lines counted as the reader moves on (positions only grow), not from byte 0 each time.
-    let (mut counted_to, mut line) = (0usize, 1usize);
-    let mut line_at = |byte: usize| {
-        line += html.as_bytes()[counted_to..byte]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        counted_to = byte;
-        line
-    };
-    while pos < html.len() {
-        let Some(lt) = html[pos..].find('<').map(|p| pos + p) else {
-            out.push_text(&html[pos..], line_at(pos), pre_depth > 0);
-            break;
-        };
-        if lt > pos {
-            out.push_text(&html[pos..lt], line_at(pos), pre_depth > 0);
-        }
-        let rest = &html[lt..];
-        if rest.starts_with("<!--") {
-            pos = rest.find("-->").map_or(html.len(), |p| lt + p + 3);
-            continue;
-        }
-        if rest.starts_with("<!") || rest.starts_with("<?") {
-            pos = rest.find('>').map_or(html.len(), |p| lt + p + 1);
-            continue;
-        }
-        let Some((name, closing, end)) = parse_tag(rest) else {
-            out.push_text("<", line_at(lt), pre_depth > 0);
-            pos = lt + 1;
-            continue;
-        };
-        pos = lt + end;
-        if !closing && DROPPED.contains(&name.as_str()) {
-            let close = format!("</{name}");
-            pos = find_ignore_case(&html[pos..], &close)
-                .and_then(|p| html[pos + p..].find('>').map(|q| pos + p + q + 1))
-                .unwrap_or(html.len());
-            continue;
-        }
-        let heading = matches!(name.as_str(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
-        if name == "br" {
-            out.line_break();
-        } else if heading && closing {
-            // A heading stays with the paragraph under it, as in Markdown.
-            out.line_break();
-            out.after_heading = !out.text.is_empty();
-        } else if BLOCKS.contains(&name.as_str()) && (heading || !out.after_heading) {
-            out.flush();
-        }
-        if name == "pre" {
-            pre_depth = if closing {
-                pre_depth.saturating_sub(1)
-            } else {
-                pre_depth + 1
-            };
-        }
-    }
-    out.flush();
-    out.passages
+    let tokenizer = Tokenizer::new(reader, TokenizerOpts::default());
+    let input = BufferQueue::default();
+    input.push_back(html.into());
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
+    let mut state = tokenizer.sink.state.into_inner();
+    state.out.flush();
+    state.out.passages
 }
 
-/// A tag at the start of `s` (which starts with `<`): its lowercase name, whether it closes,
-/// and its length in bytes. `None` if `<` starts no tag.
-fn parse_tag(s: &str) -> Option<(String, bool, usize)> {
-    let bytes = s.as_bytes();
-    let mut i = 1;
-    let closing = bytes.get(i) == Some(&b'/');
-    if closing {
-        i += 1;
-    }
-    let name_start = i;
-    while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'-') {
-        i += 1;
-    }
-    if i == name_start || !bytes[name_start].is_ascii_alphabetic() {
-        return None;
-    }
-    let name = s[name_start..i].to_ascii_lowercase();
-    let mut quote = None;
-    while i < bytes.len() {
-        match (quote, bytes[i]) {
-            (None, b'>') => return Some((name, closing, i + 1)),
-            (None, q @ (b'"' | b'\'')) => quote = Some(q),
-            (Some(q), b) if b == q => quote = None,
+struct Reader {
+    state: RefCell<State>,
+}
+
+struct State {
+    out: Builder,
+    /// Depth of `pre` elements around the text.
+    pre: usize,
+    /// The element being dropped, and how many of its kind are open inside it.
+    dropped: Option<(html5ever::LocalName, usize)>,
+}
+
+impl TokenSink for Reader {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, line: u64) -> TokenSinkResult<()> {
+        let mut state = self.state.borrow_mut();
+        let line = line as usize;
+        match token {
+            Token::CharacterTokens(text) if state.dropped.is_none() => {
+                let pre = state.pre > 0;
+                state.out.push_text(&text, line, pre);
+            }
+            Token::TagToken(tag) => {
+                let name = &*tag.name;
+                let start = tag.kind == TagKind::StartTag;
+                // The head ends at its end tag, or at the first start tag that cannot be in
+                // it (a page without `<body>`), which then counts as the body's.
+                let head_ends = start && !IN_HEAD.contains(&name);
+                if let Some((dropped, open)) = &mut state.dropped {
+                    if &**dropped == "head" && head_ends {
+                        state.dropped = None;
+                    } else {
+                        if *dropped == tag.name {
+                            match start {
+                                true => *open += 1,
+                                false if *open == 0 => state.dropped = None,
+                                false => *open -= 1,
+                            }
+                        }
+                        return raw_text(start, &tag.name);
+                    }
+                }
+                if start && !tag.self_closing && DROPPED.contains(&name) {
+                    state.dropped = Some((tag.name.clone(), 0));
+                    return raw_text(start, &tag.name);
+                }
+                let heading = matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
+                let out = &mut state.out;
+                if name == "br" {
+                    out.line_break();
+                } else if heading && !start {
+                    // A heading stays with the paragraph under it, as in Markdown.
+                    out.line_break();
+                    out.after_heading = !out.text.is_empty();
+                } else if BLOCKS.contains(&name) && (heading || !out.after_heading) {
+                    out.flush();
+                }
+                if name == "pre" && !tag.self_closing {
+                    state.pre = match start {
+                        true => state.pre + 1,
+                        false => state.pre.saturating_sub(1),
+                    };
+                }
+                return raw_text(start, &tag.name);
+            }
             _ => {}
         }
-        i += 1;
+        TokenSinkResult::Continue
     }
-    Some((name, closing, s.len()))
 }
 
-fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
-    let needle = needle.as_bytes();
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
-}
-
-/// Decode character references: numeric ones and the common named ones.
-pub fn decode_entities(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.contains('&') {
-        return s.into();
+/// What the tokenizer reads after a start tag: the content of `script`, `style` and their
+/// kind is raw text, not markup (the tree builder would say so; here the sink does).
+fn raw_text(start: bool, name: &html5ever::LocalName) -> TokenSinkResult<()> {
+    if !start {
+        return TokenSinkResult::Continue;
     }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        rest = &rest[amp..];
-        let end = rest[1..]
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
-            .map_or(rest.len(), |p| p + 1);
-        let name = &rest[1..end];
-        let decoded = if let Some(num) = name.strip_prefix('#') {
-            let value = match num.strip_prefix(['x', 'X']) {
-                Some(hex) => u32::from_str_radix(hex, 16).ok(),
-                None => num.parse().ok(),
-            };
-            value.and_then(char::from_u32)
-        } else {
-            named_entity(name)
-        };
-        match decoded {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[end..];
-                rest = rest.strip_prefix(';').unwrap_or(rest);
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
+    match &**name {
+        "script" => TokenSinkResult::RawData(RawKind::ScriptData),
+        "style" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript" => {
+            TokenSinkResult::RawData(RawKind::Rawtext)
         }
+        "title" | "textarea" => TokenSinkResult::RawData(RawKind::Rcdata),
+        "plaintext" => TokenSinkResult::Plaintext,
+        _ => TokenSinkResult::Continue,
     }
-    out.push_str(rest);
-    out.into()
-}
-
-fn named_entity(name: &str) -> Option<char> {
-    Some(match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        "nbsp" => '\u{a0}',
-        "mdash" => '—',
-        "ndash" => '–',
-        "hellip" => '…',
-        "ldquo" => '“',
-        "rdquo" => '”',
-        "lsquo" => '‘',
-        "rsquo" => '’',
-        "middot" => '·',
-        "copy" => '©',
-        "reg" => '®',
-        "laquo" => '«',
-        "raquo" => '»',
-        _ => return None,
-    })
 }
 
 #[cfg(test)]
@@ -299,7 +262,7 @@ mod tests {
             [
                 (3, "青島倡議\n論壇 贊同, 上合組織&友城。".into()),
                 (7, "one\ntwo".into()),
-                (7, "A &eacute;".into()),
+                (7, "A é".into()),
             ]
         );
     }
@@ -315,6 +278,19 @@ mod tests {
                 (2, "next".into()),
                 (2, "A".into()),
                 (2, "B\nb".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_page_without_body_tags_and_raw_text_are_read_as_browsers_read_them() {
+        let html = "<title>a <p> in a title</title><meta charset=utf-8>\n<p>正文&hellip;&#x1F600;&notin;\n<script>document.write('<p>not text</p>')</script><style>p::after{content:'<p>'}</style>\n<pre>  two\n  lines</pre><textarea>kept</textarea>";
+        assert_eq!(
+            summary(html),
+            [
+                (2, "正文…😀∉".into()),
+                (4, "two\n  lines".into()),
+                (5, "kept".into()),
             ]
         );
     }

@@ -1,235 +1,179 @@
-//! `.md`: Markdown reduced to its text.
+//! `.md`: Markdown reduced to its text, read with pulldown-cmark (CommonMark, with tables,
+//! footnotes, strikethrough, task lists and front matter).
 //!
-//! Markup is stripped line by line (headings, emphasis, links and images, code fences and
-//! spans, quotes, list markers, table pipes, HTML tags). Paragraphs are separated by blank
-//! lines; a heading always starts a new passage and is kept with the paragraph under it.
+//! Each top-level block (paragraph, list, quote, code block, table, HTML block) is a passage;
+//! a heading starts a passage and is kept with the block under it. Inside a passage, list
+//! items, table rows and a quote's paragraphs go on lines of their own, and table cells are
+//! separated by a space. Markup goes (emphasis, link targets, HTML tags, task markers); link
+//! text, image descriptions and code stay. Front matter is left out. A passage's line is the
+//! line of its first character in the file.
+
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 use crate::corpus::passage::{Lang, Passage};
 
 pub fn passages(text: &str) -> Vec<Passage> {
-    let mut passages = Vec::new();
-    let mut current: Vec<String> = Vec::new();
-    let mut first_line = 0;
-    let mut heading_only = false;
-    let mut in_fence = false;
-    let flush = |current: &mut Vec<String>, first_line: usize, passages: &mut Vec<Passage>| {
-        if !current.is_empty() {
-            let text = current.join("\n");
-            passages.push(Passage {
-                number: passages.len() as u32 + 1,
-                line: first_line as u32,
-                lang: Lang::detect(&text),
-                text,
-                page: None,
-            });
-            current.clear();
-        }
-    };
-    let lines: Vec<&str> = text.lines().collect();
-    for (i, raw) in lines.iter().enumerate() {
-        let trimmed = raw.trim();
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            in_fence = !in_fence;
-            continue;
-        }
-        let next_is_setext = !in_fence
-            && !trimmed.is_empty()
-            && lines
-                .get(i + 1)
-                .is_some_and(|n| is_setext_underline(n.trim()));
-        let (line, heading) = if in_fence {
-            (raw.to_string(), false)
-        } else if is_setext_underline(trimmed) || is_rule(trimmed) {
-            (String::new(), false)
-        } else if let Some(title) = atx_heading(trimmed) {
-            (strip_inline(title), true)
-        } else {
-            match strip_block_markers(trimmed) {
-                Some(text) => (strip_inline(&text), next_is_setext),
-                None => continue,
-            }
-        };
-        if heading {
-            flush(&mut current, first_line, &mut passages);
-        }
-        if line.trim().is_empty() {
-            if !heading_only {
-                flush(&mut current, first_line, &mut passages);
-            }
-            continue;
-        }
-        if current.is_empty() {
-            first_line = i + 1;
-        }
-        current.push(line);
-        heading_only = heading;
-    }
-    flush(&mut current, first_line, &mut passages);
-    passages
-}
-
-fn atx_heading(line: &str) -> Option<&str> {
-    let hashes = line.bytes().take_while(|&b| b == b'#').count();
-    if (1..=6).contains(&hashes) && line[hashes..].starts_with([' ', '\t']) {
-        Some(line[hashes..].trim().trim_end_matches('#').trim())
-    } else if (1..=6).contains(&hashes) && line.len() == hashes {
-        Some("")
-    } else {
-        None
-    }
-}
-
-fn is_setext_underline(line: &str) -> bool {
-    !line.is_empty()
-        && (line.bytes().all(|b| b == b'=') || (line.len() >= 2 && line.bytes().all(|b| b == b'-')))
-}
-
-fn is_rule(line: &str) -> bool {
-    let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
-    compact.len() >= 3
-        && ["*", "-", "_"]
-            .iter()
-            .any(|m| compact.chars().all(|c| c.to_string() == *m))
-}
-
-/// The line without quote, list and table markup; `None` for a line that is markup only
-/// (a table's separator row, a link reference definition) and is dropped without ending the
-/// paragraph.
-fn strip_block_markers(line: &str) -> Option<String> {
-    let mut rest = line;
-    loop {
-        let before = rest;
-        rest = rest.trim_start();
-        if let Some(r) = rest.strip_prefix('>') {
-            rest = r;
-        }
-        for marker in ["- ", "* ", "+ "] {
-            if let Some(r) = rest.strip_prefix(marker) {
-                rest = r;
-            }
-        }
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits > 0 && (rest[digits..].starts_with(". ") || rest[digits..].starts_with(") ")) {
-            rest = &rest[digits + 2..];
-        }
-        if rest == before {
-            break;
-        }
-    }
-    if rest.starts_with('|') || rest.ends_with('|') {
-        if rest.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ')) {
-            return None;
-        }
-        let cells: Vec<&str> = rest.trim_matches('|').split('|').map(str::trim).collect();
-        return Some(cells.join(" "));
-    }
-    if rest.starts_with('[') && rest.contains("]:") {
-        return None;
-    }
-    Some(rest.to_owned())
-}
-
-/// Inline markup: images and links keep their text, code spans their code, emphasis and HTML
-/// tags go, backslash escapes resolve. Linear in the line: each closing bracket is searched
-/// for once ([`Closing`]), and an angle bracket further than [`MAX_TAG_CHARS`] from its `>`
-/// is text, not a tag.
-fn strip_inline(line: &str) -> String {
-    let chars: Vec<char> = line.chars().collect();
-    let mut out = String::with_capacity(line.len());
-    let (mut bracket, mut paren, mut angle) =
-        (Closing::new(']'), Closing::new(')'), Closing::new('>'));
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '\\' if i + 1 < chars.len() && chars[i + 1].is_ascii_punctuation() => {
-                out.push(chars[i + 1]);
-                i += 2;
-                continue;
-            }
-            '!' if chars.get(i + 1) == Some(&'[') => {
-                i += 1;
-                continue;
-            }
-            '[' => {
-                if let Some(close) = bracket.after(&chars, i + 1) {
-                    out.extend(&chars[i + 1..close]);
-                    i = close + 1;
-                    if chars.get(i) == Some(&'(') {
-                        i = paren.after(&chars, i + 1).map_or(i, |p| p + 1);
-                    } else if chars.get(i) == Some(&'[') {
-                        i = bracket.after(&chars, i + 1).map_or(i, |p| p + 1);
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let line_of = |byte: usize| line_starts.partition_point(|&start| start <= byte);
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
+        | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS;
+    let mut out = Blocks::default();
+    // Depth of the open blocks; whether inside front matter; whether a row has a cell yet.
+    let mut depth = 0usize;
+    let mut metadata = false;
+    let mut cell_in_row = false;
+    for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
+        match event {
+            Event::Start(tag) => {
+                if is_block(&tag) {
+                    match depth {
+                        0 => out.block(matches!(tag, Tag::Heading { .. })),
+                        _ => out.line_break(),
                     }
-                    continue;
+                    depth += 1;
                 }
-            }
-            '<' => {
-                if let Some(close) = angle
-                    .after(&chars, i + 1)
-                    .filter(|&c| c - i <= MAX_TAG_CHARS)
-                {
-                    let inner = &chars[i + 1..close];
-                    if inner.windows(3).any(|w| w == [':', '/', '/']) || inner.contains(&'@') {
-                        out.extend(inner);
+                match tag {
+                    Tag::MetadataBlock(_) => metadata = true,
+                    Tag::TableRow | Tag::TableHead => cell_in_row = false,
+                    Tag::TableCell => {
+                        if cell_in_row {
+                            out.space();
+                        }
+                        cell_in_row = true;
                     }
-                    i = close + 1;
-                    continue;
+                    _ => {}
                 }
             }
-            '`' | '*' => {
-                i += 1;
-                continue;
-            }
-            '~' if chars.get(i + 1) == Some(&'~') => {
-                i += 2;
-                continue;
-            }
-            '_' => {
-                let word_before = i > 0 && chars[i - 1].is_alphanumeric();
-                let word_after = chars.get(i + 1).is_some_and(|c| c.is_alphanumeric());
-                if !(word_before && word_after) {
-                    i += 1;
-                    continue;
+            Event::End(tag) => {
+                if is_block_end(&tag) {
+                    depth = depth.saturating_sub(1);
+                    out.line_break();
+                }
+                match tag {
+                    TagEnd::MetadataBlock(_) => metadata = false,
+                    TagEnd::Heading(_) if depth == 0 => out.after_heading = true,
+                    TagEnd::TableRow | TagEnd::TableHead => out.line_break(),
+                    _ => {}
                 }
             }
+            Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t)
+                if !metadata =>
+            {
+                out.push(&t, line_of(range.start));
+            }
+            Event::Html(html) => {
+                // An HTML block: its text, as the HTML reader reads it.
+                for passage in super::html::passages(&html) {
+                    out.push(
+                        &passage.text,
+                        line_of(range.start) + passage.line as usize - 1,
+                    );
+                    out.line_break();
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => out.line_break(),
             _ => {}
         }
-        out.push(c);
-        i += 1;
     }
-    out
+    out.flush();
+    out.passages
 }
 
-/// Longest `<…>` taken as an HTML tag or autolink, in characters.
-const MAX_TAG_CHARS: usize = 2048;
-
-/// The next position of one closing character, remembered: a line of many unmatched `[`
-/// searches the rest of the line once, not once per bracket.
-struct Closing {
-    target: char,
-    /// The last search: where it started and what it found.
-    last: Option<(usize, Option<usize>)>,
+fn is_block(tag: &Tag) -> bool {
+    matches!(
+        tag,
+        Tag::Paragraph
+            | Tag::Heading { .. }
+            | Tag::BlockQuote(_)
+            | Tag::CodeBlock(_)
+            | Tag::HtmlBlock
+            | Tag::List(_)
+            | Tag::Item
+            | Tag::FootnoteDefinition(_)
+            | Tag::DefinitionList
+            | Tag::DefinitionListTitle
+            | Tag::DefinitionListDefinition
+            | Tag::Table(_)
+            | Tag::MetadataBlock(_)
+    )
 }
 
-impl Closing {
-    fn new(target: char) -> Closing {
-        Closing { target, last: None }
-    }
+fn is_block_end(tag: &TagEnd) -> bool {
+    matches!(
+        tag,
+        TagEnd::Paragraph
+            | TagEnd::Heading(_)
+            | TagEnd::BlockQuote(_)
+            | TagEnd::CodeBlock
+            | TagEnd::HtmlBlock
+            | TagEnd::List(_)
+            | TagEnd::Item
+            | TagEnd::FootnoteDefinition
+            | TagEnd::DefinitionList
+            | TagEnd::DefinitionListTitle
+            | TagEnd::DefinitionListDefinition
+            | TagEnd::Table
+            | TagEnd::MetadataBlock(_)
+    )
+}
 
-    /// The first `target` at or after `from`.
-    fn after(&mut self, chars: &[char], from: usize) -> Option<usize> {
-        if let Some((searched_from, found)) = self.last {
-            // No target lies in [searched_from, found): the answer stands for any `from` there.
-            if from >= searched_from && found.is_none_or(|f| from <= f) {
-                return found;
-            }
+/// Passages from blocks of text.
+#[derive(Default)]
+struct Blocks {
+    passages: Vec<Passage>,
+    text: String,
+    line: usize,
+    /// A heading ended and no block followed yet: it stays with the block under it.
+    after_heading: bool,
+}
+
+impl Blocks {
+    /// A top-level block starts: a new passage, unless it is the block under a heading.
+    fn block(&mut self, heading: bool) {
+        if heading || !self.after_heading {
+            self.flush();
         }
-        let found = chars
-            .get(from..)
-            .and_then(|rest| rest.iter().position(|&c| c == self.target))
-            .map(|p| from + p);
-        self.last = Some((from, found));
-        found
+        self.after_heading = false;
+    }
+
+    fn push(&mut self, text: &str, line: usize) {
+        if self.text.trim().is_empty() {
+            let leading_breaks = text.len() - text.trim_start_matches(['\n', '\r']).len();
+            self.line = line + text[..leading_breaks].matches('\n').count();
+        }
+        self.text.push_str(text);
+    }
+
+    fn line_break(&mut self) {
+        if !self.text.is_empty() && !self.text.ends_with('\n') {
+            self.text.push('\n');
+        }
+    }
+
+    fn space(&mut self) {
+        if !self.text.is_empty() && !self.text.ends_with([' ', '\n']) {
+            self.text.push(' ');
+        }
+    }
+
+    fn flush(&mut self) {
+        let text = self.text.trim();
+        if !text.is_empty() {
+            self.passages.push(Passage {
+                number: self.passages.len() as u32 + 1,
+                line: self.line as u32,
+                lang: Lang::detect(text),
+                text: text.to_owned(),
+                page: None,
+            });
+        }
+        self.text.clear();
     }
 }
 
@@ -251,10 +195,8 @@ mod tests {
             summary(md),
             [
                 (1, "青島倡議\n論壇贊同,見全文。".into()),
-                (
-                    5,
-                    "Article 2\nSee code and map here.\nitem one\nitem_two".into()
-                ),
+                (5, "Article 2\nSee code and map here.".into()),
+                (7, "item one\nitem_two".into()),
                 (11, "quoted".into()),
             ]
         );
@@ -269,6 +211,19 @@ mod tests {
                 (1, "Title\nbody".into()),
                 (5, "a b\n1 2".into()),
                 (10, "let x = 1;".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn front_matter_html_blocks_footnotes_and_nested_lists() {
+        let md = "---\ntitle: 不是正文\n---\n\n<div class=\"note\">\n<p>上合&amp;友城</p>\n</div>\n\n> 1. 第一\n>    - 甲[^1]\n> 2. [ ] 第二\n\n[^1]: 注释。\r\n";
+        assert_eq!(
+            summary(md),
+            [
+                (6, "上合&友城".into()),
+                (9, "第一\n甲\n第二".into()),
+                (13, "注释。".into()),
             ]
         );
     }

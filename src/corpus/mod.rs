@@ -6,10 +6,15 @@
 //! | extension | documents | passages |
 //! |---|---|---|
 //! | `.txt` | the file | paragraphs (blank-line separated), or lines if it has no blank lines |
-//! | `.md`, `.markdown` | the file, markup stripped | paragraphs; a heading starts one |
-//! | `.html`, `.htm` | the file's text, scripts and styles dropped | block elements |
+//! | `.md`, `.markdown` | the file, markup stripped (pulldown-cmark) | top-level blocks; a heading starts one |
+//! | `.html`, `.htm` | the file's text, scripts and styles dropped (html5ever's tokenizer) | block elements |
 //! | `.jsonl` | one per record: `id`, `text`, optional `title` and `lang` | paragraphs of `text` |
 //! | `.tsv` | one per row and text column (`text`, or language columns `zh`, `en`, …) | paragraphs of the cell |
+//! | `.pdf` | the file's text, page by page (pdf-extract) | paragraphs within a page, with their page |
+//! | `.docx`, `.odt` | the body of the Word or OpenDocument file | paragraphs, lists, table rows; a heading starts one |
+//!
+//! Text formats are decoded from whatever encoding they are in ([`crate::text::decode`]); PDF
+//! and the word processors' formats define their own.
 //!
 //! A language tag before the extension (`x.en.txt`, `x.zh-Hant.md`) sets the language of
 //! every passage; otherwise it is detected per passage. Other files are skipped and reported.
