@@ -352,7 +352,21 @@ fn the_openapi_document_describes_the_answers() {
         "pair.tsv",
         "id\tzh\ten\n1\t友好城市合作\tfriendship city cooperation\n".as_bytes(),
     );
+    let pdf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed.pdf");
+    ws.add_file("printed.pdf", &std::fs::read(pdf).unwrap());
     let server = Server::start(&ws, &["--allow-reindex"]);
+    // PDF hits carry their page: the schema must allow it.
+    let (_, found) = server.get(&search_path("友城", "&limit=50"));
+    let pages: Vec<_> = found["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h["page"].as_u64())
+        .collect();
+    assert!(
+        !pages.is_empty() && pages.iter().all(|&p| p >= 1),
+        "{found}"
+    );
     let (status, spec) = server.get("/api/openapi.json");
     assert_eq!(status, 200);
     assert_eq!(spec["openapi"], "3.0.3");
@@ -378,6 +392,7 @@ fn the_openapi_document_describes_the_answers() {
             "/api/doc/sco-qingdao-friendship-initiative".to_owned(),
         ),
         ("GET", "/api/doc/none".to_owned()),
+        ("GET", "/api/doc/printed".to_owned()),
         ("GET", "/api/status".to_owned()),
         ("POST", "/api/reindex".to_owned()),
     ];

@@ -248,11 +248,10 @@ impl Passages {
         if text.is_empty() {
             return;
         }
-        let joins = match (self.open, block) {
-            (Some(Block::Heading), _) => true,
-            (Some(Block::ListItem), Block::ListItem) => true,
-            _ => false,
-        };
+        let joins = matches!(
+            (self.open, block),
+            (Some(Block::Heading), _) | (Some(Block::ListItem), Block::ListItem)
+        );
         if !joins {
             self.end();
             self.first = number;
