@@ -60,7 +60,7 @@ impl Observer for Bar {
     fn reading(&self, _files: u64, bytes: u64) {
         self.restart(
             bytes,
-            "reading  [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec}",
+            "indexing [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec}, eta {eta}",
         );
     }
 
@@ -69,18 +69,12 @@ impl Observer for Bar {
         self.show_if_slow();
     }
 
-    fn indexing(&self, passages: u64) {
-        self.restart(
-            passages,
-            "indexing [{bar:40}] {pos}/{len} passages, eta {eta}",
+    fn committing(&self) {
+        self.bar.set_style(
+            ProgressStyle::with_template("writing the index {spinner} {elapsed}")
+                .expect("valid template"),
         );
-    }
-
-    fn indexed(&self) {
-        self.bar.inc(1);
-        if self.bar.position().is_multiple_of(1024) {
-            self.show_if_slow();
-        }
+        self.bar.enable_steady_tick(Duration::from_millis(200));
     }
 
     fn cancelled(&self) -> bool {
