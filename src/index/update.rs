@@ -374,20 +374,21 @@ impl GenerationWriter {
             full: full || live.is_none(),
             published: false,
         };
-        let index = match (live, full) {
-            (Some(live), false) => {
-                store.clone_generation(live, &generation)?;
-                tantivy::Index::open_in_dir(&generation)
-            }
-            _ => tantivy::Index::builder()
-                .schema(Fields::schema().0)
-                .settings(tantivy::IndexSettings {
+        if let (Some(live), false) = (live, full) {
+            store.clone_generation(live, &generation)?;
+        }
+        let index = WritingGeneration::open(&generation).and_then(|dir| match (live, full) {
+            (Some(_), false) => tantivy::Index::open(dir),
+            _ => tantivy::Index::create(
+                dir,
+                Fields::schema().0,
+                tantivy::IndexSettings {
                     docstore_blocksize: DOCSTORE_BLOCK_BYTES,
                     ..tantivy::IndexSettings::default()
-                })
-                .create_in_dir(&generation),
-        }
-        .map_err(Error::tantivy(&generation))?;
+                },
+            ),
+        });
+        let index = index.map_err(Error::tantivy(&generation))?;
         this.fields = Fields::of(&index.schema()).ok_or_else(|| Error::NotAnIndex {
             path: generation.clone(),
             reason: "its schema lacks declsearch's fields".into(),
@@ -517,4 +518,133 @@ fn carry_over(live: &Path, keys: &[&str], fields: &Fields, writer: &IndexWriter)
         }
     }
     Ok(())
+}
+
+/// The folder of a generation being written, as its writer sees it: tantivy's memory-mapped
+/// folder, except that files are read with `pread` into buffers that live as long as the read
+/// needs them. A merge reads whole segments; through memory maps every page it touched would
+/// stay resident in the writing process (a build of 1 GB peaked at 1.3 GB RSS while its own
+/// memory stayed under 500 MB). Searches keep their memory maps.
+#[derive(Debug, Clone)]
+struct WritingGeneration(tantivy::directory::MmapDirectory, PathBuf);
+
+/// A file read by position, never mapped.
+#[derive(Debug)]
+struct ReadFile {
+    file: std::fs::File,
+    len: usize,
+}
+
+impl tantivy::HasLen for ReadFile {
+    fn len(&self) -> usize {
+        self.len
+    }
+}
+
+impl tantivy::directory::FileHandle for ReadFile {
+    fn read_bytes(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> std::io::Result<tantivy::directory::OwnedBytes> {
+        let mut bytes = vec![0; range.len()];
+        #[cfg(unix)]
+        std::os::unix::fs::FileExt::read_exact_at(&self.file, &mut bytes, range.start as u64)?;
+        #[cfg(windows)]
+        {
+            let mut done = 0;
+            while done < bytes.len() {
+                let n = std::os::windows::fs::FileExt::seek_read(
+                    &self.file,
+                    &mut bytes[done..],
+                    (range.start + done) as u64,
+                )?;
+                if n == 0 {
+                    return Err(std::io::ErrorKind::UnexpectedEof.into());
+                }
+                done += n;
+            }
+        }
+        Ok(tantivy::directory::OwnedBytes::new(bytes))
+    }
+}
+
+impl WritingGeneration {
+    fn open(generation: &Path) -> tantivy::Result<WritingGeneration> {
+        let mmap = tantivy::directory::MmapDirectory::open(generation)?;
+        Ok(WritingGeneration(mmap, generation.to_path_buf()))
+    }
+}
+
+impl tantivy::Directory for WritingGeneration {
+    fn get_file_handle(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<
+        std::sync::Arc<dyn tantivy::directory::FileHandle>,
+        tantivy::directory::error::OpenReadError,
+    > {
+        use tantivy::directory::error::OpenReadError;
+        let full = self.1.join(path);
+        let file = std::fs::File::open(&full).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => OpenReadError::FileDoesNotExist(path.to_path_buf()),
+            _ => OpenReadError::wrap_io_error(e, path.to_path_buf()),
+        })?;
+        let len = file
+            .metadata()
+            .map_err(|e| OpenReadError::wrap_io_error(e, path.to_path_buf()))?
+            .len() as usize;
+        Ok(std::sync::Arc::new(ReadFile { file, len }))
+    }
+
+    fn delete(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<(), tantivy::directory::error::DeleteError> {
+        self.0.delete(path)
+    }
+
+    fn exists(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<bool, tantivy::directory::error::OpenReadError> {
+        self.0.exists(path)
+    }
+
+    fn open_write(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<tantivy::directory::WritePtr, tantivy::directory::error::OpenWriteError>
+    {
+        self.0.open_write(path)
+    }
+
+    fn atomic_read(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<Vec<u8>, tantivy::directory::error::OpenReadError> {
+        self.0.atomic_read(path)
+    }
+
+    fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
+        self.0.atomic_write(path, data)
+    }
+
+    fn sync_directory(&self) -> std::io::Result<()> {
+        self.0.sync_directory()
+    }
+
+    fn acquire_lock(
+        &self,
+        lock: &tantivy::directory::Lock,
+    ) -> std::result::Result<tantivy::directory::DirectoryLock, tantivy::directory::error::LockError>
+    {
+        self.0.acquire_lock(lock)
+    }
+
+    fn watch(
+        &self,
+        callback: tantivy::directory::WatchCallback,
+    ) -> tantivy::Result<tantivy::directory::WatchHandle> {
+        self.0.watch(callback)
+    }
 }
