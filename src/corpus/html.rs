@@ -19,7 +19,7 @@ use html5ever::tokenizer::{
     BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
 };
 
-use crate::corpus::passage::{Lang, Passage};
+use crate::corpus::passage::{push_block, Passage};
 
 const BLOCKS: &[&str] = &[
     "address",
@@ -106,16 +106,7 @@ impl Builder {
     }
 
     fn flush(&mut self) {
-        let text = self.text.trim().to_owned();
-        if !text.is_empty() {
-            self.passages.push(Passage {
-                number: self.passages.len() as u32 + 1,
-                line: self.line as u32,
-                lang: Lang::detect(&text),
-                text,
-                page: None,
-            });
-        }
+        push_block(&mut self.passages, self.line as u32, &self.text, None);
         self.text.clear();
         self.pending_space = false;
         self.after_heading = false;

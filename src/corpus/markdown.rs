@@ -10,7 +10,7 @@
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
-use crate::corpus::passage::{Lang, Passage};
+use crate::corpus::passage::{push_block, Passage};
 
 pub fn passages(text: &str) -> Vec<Passage> {
     let line_starts: Vec<usize> = std::iter::once(0)
@@ -163,16 +163,7 @@ impl Blocks {
     }
 
     fn flush(&mut self) {
-        let text = self.text.trim();
-        if !text.is_empty() {
-            self.passages.push(Passage {
-                number: self.passages.len() as u32 + 1,
-                line: self.line as u32,
-                lang: Lang::detect(text),
-                text: text.to_owned(),
-                page: None,
-            });
-        }
+        push_block(&mut self.passages, self.line as u32, &self.text, None);
         self.text.clear();
     }
 }

@@ -15,7 +15,7 @@ use std::io::Read;
 
 use quick_xml::events::{BytesStart, Event};
 
-use super::passage::{Lang, Passage};
+use super::passage::{push_block, Passage};
 
 /// Largest XML part read, unpacked: a body of 64 MB is some 20 million characters of text.
 const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
@@ -105,6 +105,11 @@ trait Format {
     fn mark(&self, e: &BytesStart) -> Option<Block>;
     /// Whether this element holds text characters of the body.
     fn text_element(&self, name: &str) -> bool;
+    /// Whether text stands directly in paragraphs (and the spans inside them), not only in
+    /// text elements.
+    fn text_anywhere(&self) -> bool {
+        false
+    }
 }
 
 struct Docx {
@@ -168,7 +173,10 @@ impl Format for Odt {
     }
 
     fn text_element(&self, _: &str) -> bool {
-        // Text sits directly in paragraphs and the spans inside them.
+        false
+    }
+
+    fn text_anywhere(&self) -> bool {
         true
     }
 }
@@ -228,16 +236,7 @@ struct Passages {
 
 impl Passages {
     fn end(&mut self) {
-        let text = self.text.trim();
-        if !text.is_empty() {
-            self.passages.push(Passage {
-                number: self.passages.len() as u32 + 1,
-                line: self.first,
-                lang: Lang::detect(text),
-                text: text.to_owned(),
-                page: None,
-            });
-        }
+        push_block(&mut self.passages, self.first, &self.text, None);
         self.text.clear();
         self.open = None;
     }
@@ -412,7 +411,7 @@ fn read_body(xml: &[u8], format: &dyn Format) -> Result<Vec<Passage>, String> {
                 _ => {}
             },
             Event::Text(t) if skipping == 0 => {
-                let keep = text_depth > 0 || format.text_element("");
+                let keep = text_depth > 0 || format.text_anywhere();
                 if let Some(paragraph) = open.last_mut().filter(|_| keep) {
                     paragraph.text.push_str(&t.xml10_content());
                 }
@@ -423,7 +422,7 @@ fn read_body(xml: &[u8], format: &dyn Format) -> Result<Vec<Passage>, String> {
                 }
             }
             Event::GeneralRef(r) if skipping == 0 => {
-                let keep = text_depth > 0 || format.text_element("");
+                let keep = text_depth > 0 || format.text_anywhere();
                 let c = match r.resolve_char_ref() {
                     Ok(Some(c)) => Some(c),
                     _ => match &*r {

@@ -23,6 +23,21 @@ pub struct Passage {
     pub page: Option<u32>,
 }
 
+/// Add a block's text, trimmed, as the next passage of `passages` (numbered from 1, in its
+/// detected language), unless it is blank: how every structured reader ends a block.
+pub(crate) fn push_block(passages: &mut Vec<Passage>, line: u32, text: &str, page: Option<u32>) {
+    let text = text.trim();
+    if !text.is_empty() {
+        passages.push(Passage {
+            number: passages.len() as u32 + 1,
+            line,
+            lang: Lang::detect(text),
+            text: text.to_owned(),
+            page,
+        });
+    }
+}
+
 /// Split a file's text into passages (see the module docs).
 #[doc(hidden)]
 pub fn split_passages(text: &str) -> Vec<Passage> {

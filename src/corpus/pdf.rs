@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
 
-use super::passage::{Lang, Passage};
+use super::passage::{push_block, Passage};
 use crate::text::is_han;
 
 /// Whether a panic comes from the PDF reader's libraries, which panic on some damaged files:
@@ -72,9 +72,6 @@ fn read(bytes: &[u8]) -> Result<Vec<Passage>, String> {
                  recognise text in images"
             ),
         });
-    }
-    for (n, passage) in layout.passages.iter_mut().enumerate() {
-        passage.number = n as u32 + 1;
     }
     Ok(layout.passages)
 }
@@ -293,16 +290,12 @@ struct Glyph {
 
 impl Layout {
     fn end_paragraph(&mut self) {
-        let text = self.text.trim();
-        if !text.is_empty() {
-            self.passages.push(Passage {
-                number: 0,
-                line: self.first_line,
-                text: text.to_owned(),
-                lang: Lang::detect(text),
-                page: Some(self.pages),
-            });
-        }
+        push_block(
+            &mut self.passages,
+            self.first_line,
+            &self.text,
+            Some(self.pages),
+        );
         self.text.clear();
         self.pitch = None;
         self.space = false;
