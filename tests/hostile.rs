@@ -340,3 +340,74 @@ fn a_full_or_read_only_disk_fails_clearly_and_keeps_the_index() {
     let (hits, run) = ws.search("减贫", &[]);
     assert_eq!((run.code, passages(&hits)), (0, vec![8]), "{}", run.stderr);
 }
+
+/// A document title is bounded (a text column taken for a title once made every passage
+/// carry it whole), stored once per document, still indexed with every passage, shown on
+/// every hit, and kept when a full run carries over a file that no longer reads.
+#[test]
+fn a_huge_title_is_bounded_stored_once_and_shown_on_every_passage() {
+    let ws = Workspace::empty();
+    // 200 KB of pseudo-random ideographs after the title's first words: incompressible, so
+    // the stored field's size tells how often it is stored.
+    let mut state = 12345u32;
+    let noise: String = (0..70_000)
+        .map(|_| {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            char::from_u32(0x4E00 + (state >> 8) % 20_000).unwrap()
+        })
+        .collect();
+    let title = format!("倡议汇编 {noise}");
+    let text: Vec<String> = (1..=2_000).map(|i| format!("第{i}段 友城合作。")).collect();
+    let record = serde_json::json!({"id": "b1", "title": title, "text": text.join("\n\n")});
+    let other = serde_json::json!({"id": "b2", "text": "友城合作，减贫交流。"});
+    let file = ws.add_file("books.jsonl", format!("{record}\n{other}\n").as_bytes());
+
+    let run = ws.run(&["index"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let stored: u64 = walk_files(&ws.index())
+        .filter(|p| p.extension().is_some_and(|e| e == "store"))
+        .map(|p| std::fs::metadata(p).unwrap().len())
+        .sum();
+    // Stored with each of 2,000 passages, the 1 KB title would take 2 MB.
+    assert!(stored < 300_000, "stored fields take {stored} bytes");
+
+    let check = |ws: &Workspace| {
+        // A title's words rank a passage, they do not make it a hit: every passage of b1
+        // outranks b2's by its title, so the title is indexed with each of them.
+        let (hits, run) = ws.search("友城合作 汇编", &["--limit", "3000"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(hits.len(), 2_001);
+        for hit in &hits[..2_000] {
+            assert_eq!(hit.doc, "b1");
+            let shown = hit.title.as_deref().expect("every hit shows its title");
+            assert!(shown.len() <= 1024 && title.starts_with(shown), "{shown}");
+            assert!(shown.len() > 512, "cut near the bound: {}", shown.len());
+        }
+        assert_eq!(
+            (hits[2_000].doc.as_str(), &hits[2_000].title),
+            ("b2", &None)
+        );
+    };
+    check(&ws);
+
+    // The file no longer reads: a full run keeps its old version, titles included.
+    std::fs::write(&file, b"{not json\n").unwrap();
+    let run = ws.run(&["index", "--full"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("books.jsonl"), "{}", run.stderr);
+    check(&ws);
+}
+
+fn walk_files(dir: &std::path::Path) -> impl Iterator<Item = std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).unwrap().flatten() {
+            match entry.file_type().unwrap().is_dir() {
+                true => folders.push(entry.path()),
+                false => files.push(entry.path()),
+            }
+        }
+    }
+    files.into_iter()
+}

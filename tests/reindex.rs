@@ -558,3 +558,174 @@ fn file_keys_do_not_depend_on_how_or_where_the_corpus_is_given() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("same path"), "{}", run.stderr);
 }
+
+/// The stress test: for a bounded time, 3 writer processes (two incremental, one `--full`)
+/// index a corpus that keeps changing (files rewritten with new versions, one deleted and
+/// restored), while 8 threads open the index afresh and search it. Every search must show a
+/// state a writer could have published: each file's passages all of one whole version (or none
+/// for a deleted file), never two versions, never a torn one, and never older than what the
+/// same thread saw before (a publish only moves forward). The writers all succeed, and the last
+/// run leaves the index equal to the corpus.
+#[test]
+fn stress_writers_and_searchers_see_only_published_states() {
+    use declsearch::{Index, SearchOptions};
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
+
+    const FILES: usize = 8;
+    const DELETED: usize = 7;
+    let ws = Workspace::empty();
+    let staging = ws.root.path().join("staging");
+    std::fs::create_dir(&staging).unwrap();
+    // Version v of file k has 1 + v % 3 passages; a version of the deleted file that is odd
+    // is its absence. Files change by rename, as an editor saves them.
+    let passages_of = |k: usize, v: usize| {
+        if k == DELETED && v % 2 == 1 {
+            0
+        } else {
+            1 + v % 3
+        }
+    };
+    let write = |k: usize, v: usize| {
+        let target = ws.corpus().join(format!("f{k}.txt"));
+        if passages_of(k, v) == 0 {
+            let _ = std::fs::remove_file(&target);
+            return;
+        }
+        let text: Vec<String> = (1..=passages_of(k, v))
+            .map(|p| format!("f{k} v{v} p{p} 友城合作。"))
+            .collect();
+        let temp = staging.join(format!("f{k}.txt"));
+        std::fs::write(&temp, text.join("\n\n")).unwrap();
+        std::fs::rename(&temp, &target).unwrap();
+    };
+    let mut versions = [0usize; FILES];
+    for (k, &v) in versions.iter().enumerate() {
+        write(k, v);
+    }
+    assert_eq!(index_run_code(&ws, &[]), 0);
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let done = Arc::new(AtomicBool::new(false));
+    let states = Arc::new(Mutex::new(std::collections::HashSet::new()));
+    let searchers: Vec<_> = (0..8)
+        .map(|_| {
+            let (dir, done, states) = (ws.index(), done.clone(), states.clone());
+            std::thread::spawn(move || {
+                let options = SearchOptions {
+                    limit: 1000,
+                    ..SearchOptions::default()
+                };
+                let mut seen = [0usize; FILES];
+                let mut searches = 0;
+                while !done.load(Ordering::Relaxed) || searches == 0 {
+                    let index = Index::open(&dir).expect("the index opens during writes");
+                    let hits = index
+                        .search("友城合作", &options)
+                        .expect("a search answers");
+                    let mut found: BTreeMap<usize, (usize, Vec<usize>)> = BTreeMap::new();
+                    for hit in &hits {
+                        let fields: Vec<usize> = hit
+                            .text
+                            .split(' ')
+                            .take(3)
+                            .map(|f| f[1..].parse().unwrap())
+                            .collect();
+                        let (k, v, p) = (fields[0], fields[1], fields[2]);
+                        assert_eq!(hit.path, format!("f{k}.txt"), "{}", hit.text);
+                        let entry = found.entry(k).or_insert((v, Vec::new()));
+                        assert_eq!(entry.0, v, "two versions of f{k} in one answer");
+                        entry.1.push(p);
+                    }
+                    let mut state = [usize::MAX; FILES];
+                    for k in 0..FILES {
+                        match found.get_mut(&k) {
+                            Some((v, parts)) => {
+                                parts.sort_unstable();
+                                let whole: Vec<usize> = (1..=passages_of(k, *v)).collect();
+                                assert_eq!(*parts, whole, "f{k} v{v} torn");
+                                assert!(*v >= seen[k], "f{k} went back from v{} to v{v}", seen[k]);
+                                seen[k] = *v;
+                                state[k] = *v;
+                            }
+                            None => assert_eq!(k, DELETED, "f{k} missing from an answer"),
+                        }
+                    }
+                    states.lock().unwrap().insert(state);
+                    searches += 1;
+                }
+                searches
+            })
+        })
+        .collect();
+
+    let publishes = Arc::new(AtomicUsize::new(0));
+    let writers: Vec<_> = [&["index"][..], &["index", "--full"], &["index"]]
+        .into_iter()
+        .map(|args| {
+            let (root, done, publishes) = (
+                ws.root.path().to_path_buf(),
+                done.clone(),
+                publishes.clone(),
+            );
+            std::thread::spawn(move || {
+                while !done.load(Ordering::Relaxed) {
+                    let output = Command::new(env!("CARGO_BIN_EXE_declsearch"))
+                        .args(args)
+                        .current_dir(&root)
+                        .output()
+                        .unwrap();
+                    let run = Run::from(output);
+                    assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+                    publishes.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+
+    let mut step = 0usize;
+    while Instant::now() < deadline {
+        let k = step % FILES;
+        versions[k] += 1;
+        write(k, versions[k]);
+        step += 1;
+        std::thread::sleep(Duration::from_millis(15));
+    }
+    done.store(true, Ordering::Relaxed);
+    for writer in writers {
+        writer.join().expect("every writer succeeded");
+    }
+    let searches: usize = searchers
+        .into_iter()
+        .map(|s| s.join().expect("every search saw a published state"))
+        .sum();
+    let distinct = states.lock().unwrap().len();
+    assert!(
+        distinct >= 5,
+        "searches saw only {distinct} states: nothing was tested"
+    );
+    eprintln!(
+        "stress: {} writer runs, {step} corpus changes, {searches} searches, {distinct} states seen",
+        publishes.load(Ordering::Relaxed)
+    );
+
+    assert_eq!(index_run_code(&ws, &[]), 0);
+    let (hits, run) = ws.search("友城合作", &["--limit", "1000"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let expected: usize = (0..FILES).map(|k| passages_of(k, versions[k])).sum();
+    assert_eq!(
+        hits.len(),
+        expected,
+        "the last run indexes the corpus as it is"
+    );
+    for hit in hits {
+        let k: usize = hit.path[1..hit.path.len() - 4].parse().unwrap();
+        assert!(
+            hit.text.starts_with(&format!("f{k} v{} ", versions[k])),
+            "{}",
+            hit.text
+        );
+    }
+}

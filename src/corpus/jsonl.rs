@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use super::{lang_of_tag, record_passages, Document};
+use super::{lang_of_tag, passage, record_passages, Document};
 
 #[derive(Deserialize)]
 struct Record {
@@ -49,7 +49,7 @@ pub fn documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
         };
         documents.push(Document {
             id,
-            title: record.title.filter(|t| !t.trim().is_empty()),
+            title: record.title.as_deref().and_then(passage::title),
             passages: record_passages(&record.text, line_number, lang),
         });
     }

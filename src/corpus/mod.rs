@@ -42,8 +42,9 @@ pub struct Document {
     /// Document id: the file's path under its corpus root without extension and language
     /// tag, or the record id of a `.jsonl` or `.tsv` record.
     pub id: String,
-    /// A title given with the document (`.jsonl` `title`, a `.tsv` `title` column): indexed
-    /// beside each passage, so a passage is found by what its document is about.
+    /// A title given with the document (`.jsonl` `title`, a `.tsv` `title` column), trimmed
+    /// and at most [`passage::MAX_TITLE_BYTES`]: indexed beside each passage, so a passage
+    /// is found by what its document is about, and stored once.
     pub title: Option<String>,
     pub passages: Vec<Passage>,
 }

@@ -110,7 +110,7 @@ pub fn bound_length(passages: Vec<Passage>) -> Vec<Passage> {
         let text = passage.text.as_str();
         let (mut start, mut line) = (0, passage.line as usize);
         while start < text.len() {
-            let end = piece_end(text, start);
+            let end = piece_end(text, start, MAX_PASSAGE_BYTES);
             let piece = &text[start..end];
             out.push(Passage {
                 number: 0,
@@ -130,9 +130,23 @@ pub fn bound_length(passages: Vec<Passage>) -> Vec<Passage> {
     out
 }
 
-/// Where the piece of `text` starting at `start` ends.
-fn piece_end(text: &str, start: usize) -> usize {
-    let mut limit = start + MAX_PASSAGE_BYTES;
+/// Longest document title, in bytes. A title is indexed beside every passage of its
+/// document, so a longer one (a text column taken for a title) would multiply its cost by
+/// the document's passages; it is cut like a long passage, and the rest dropped.
+pub const MAX_TITLE_BYTES: usize = 1024;
+
+/// A document's title as given: trimmed, `None` when empty, and at most [`MAX_TITLE_BYTES`]
+/// (cut at a sentence end or a space in its second half, else on a character boundary).
+pub fn title(given: &str) -> Option<String> {
+    let given = given.trim();
+    let end = piece_end(given, 0, MAX_TITLE_BYTES);
+    let title = given[..end].trim_end();
+    (!title.is_empty()).then(|| title.to_owned())
+}
+
+/// Where the piece of `text` starting at `start` ends, for pieces of at most `max` bytes.
+fn piece_end(text: &str, start: usize, max: usize) -> usize {
+    let mut limit = start + max;
     if limit >= text.len() {
         return text.len();
     }
@@ -140,7 +154,7 @@ fn piece_end(text: &str, start: usize) -> usize {
         limit -= 1;
     }
     let window = &text[start..limit];
-    let after_half = |at: usize| at > MAX_PASSAGE_BYTES / 2;
+    let after_half = |at: usize| at > max / 2;
     let sentence_end = window
         .char_indices()
         .rev()
@@ -196,6 +210,19 @@ fn lines_with_numbers(text: &str) -> Vec<(usize, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn titles_are_trimmed_and_bounded() {
+        assert_eq!(title("  战国无双3 \t"), Some("战国无双3".into()));
+        assert_eq!(title(" \n "), None);
+        let long = "条约 ".repeat(1000);
+        let cut = title(&long).unwrap();
+        assert!(cut.len() <= MAX_TITLE_BYTES && cut.len() > MAX_TITLE_BYTES / 2);
+        assert!(long.starts_with(&cut) && cut.ends_with("条约"));
+        let unbroken = "條".repeat(1000);
+        let cut = title(&unbroken).unwrap();
+        assert_eq!(cut.len(), MAX_TITLE_BYTES / 3 * 3);
+    }
 
     #[test]
     fn long_passages_are_cut_at_sentence_ends_into_substrings() {

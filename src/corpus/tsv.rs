@@ -6,7 +6,7 @@
 //! language. When two columns share a language (`zh_hant`, `zh_hans`), their documents' ids
 //! carry the column name: `3#zh_hant`.
 
-use super::{lang_of_tag, record_passages, Document};
+use super::{lang_of_tag, passage, record_passages, Document};
 use crate::text::Lang;
 
 struct TextColumn {
@@ -112,10 +112,7 @@ impl Table {
                     Some(suffix) => format!("{id}#{suffix}"),
                     None => id.clone(),
                 };
-                let title = self
-                    .title_column
-                    .map(|c| cells[c].trim().to_owned())
-                    .filter(|t| !t.is_empty());
+                let title = self.title_column.and_then(|c| passage::title(cells[c]));
                 documents.push(Document {
                     id,
                     title,

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 pub const MANIFEST_FILE: &str = "declsearch-manifest.json";
 
 /// Version of the manifest and index layout.
-pub const FORMAT: u32 = 9;
+pub const FORMAT: u32 = 10;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {

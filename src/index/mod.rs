@@ -47,6 +47,10 @@ pub struct Index {
     pub(crate) counterparts: crate::search::counterpart::Cache,
 }
 
+/// Opens of an index that a publish may interrupt, at most: each publish takes a whole
+/// indexing run, an open a few milliseconds.
+const OPEN_ATTEMPTS: u32 = 20;
+
 impl Index {
     /// Open the index in `dir`.
     ///
@@ -67,17 +71,28 @@ impl Index {
                     })
                 }
             };
-            match Self::open_generation(&store, &generation) {
-                Ok(index) => return Ok(index),
-                Err(err) => {
-                    attempts += 1;
-                    let moved_on = store
-                        .state()
-                        .is_ok_and(|now| now != DirState::Live(generation.clone()));
-                    if !moved_on || attempts >= 5 {
-                        return Err(err);
-                    }
+            let opened = Self::open_generation(&store, &generation);
+            // A publish writes CURRENT, then removes the generations before it, so files of
+            // this one may have gone while it opened: tantivy takes a missing positions file
+            // for an empty one and fails only when a search reads it. If CURRENT still names
+            // this generation once every file is open (mapped), its removal had not begun.
+            let moved_on = store
+                .state()
+                .is_ok_and(|now| now != DirState::Live(generation.clone()));
+            attempts += 1;
+            match opened {
+                Ok(index) if !moved_on => return Ok(index),
+                Err(err) if !moved_on || attempts >= OPEN_ATTEMPTS => return Err(err),
+                Ok(_) if attempts >= OPEN_ATTEMPTS => {
+                    return Err(Error::NotAnIndex {
+                        path: dir.to_path_buf(),
+                        reason: format!(
+                            "a new generation was published during each of {OPEN_ATTEMPTS} \
+                             attempts to open it"
+                        ),
+                    })
                 }
+                _ => continue,
             }
         }
     }

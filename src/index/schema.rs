@@ -31,8 +31,10 @@ pub struct Fields {
     /// The same text analysed into single Han characters, with frequencies but no positions:
     /// they only score, and positions for 10 M characters cost indexing time.
     pub chars: Field,
-    /// The document's title, if it has one: analysed into words, and stored.
+    /// The document's title, if it has one, analysed into words with every passage.
     pub title: Field,
+    /// The document's title as given, stored with its passage 1 only.
+    pub doc_title: Field,
 }
 
 /// A passage document as stored in the index.
@@ -46,14 +48,15 @@ pub struct StoredPassage {
     pub page: u64,
     pub lang: String,
     pub text: String,
-    /// Empty when the document has none.
+    /// The document's title: indexed with every passage, stored with passage 1 only (read
+    /// back empty from the others). Empty when the document has none.
     pub title: String,
 }
 
 impl Fields {
     /// The tantivy document for a passage.
     pub fn document(&self, p: &StoredPassage) -> TantivyDocument {
-        doc!(
+        let mut document = doc!(
             self.doc => p.doc.as_str(),
             self.source => p.source.as_str(),
             self.passage => p.passage,
@@ -64,7 +67,11 @@ impl Fields {
             self.grams => p.text.as_str(),
             self.chars => p.text.as_str(),
             self.title => p.title.as_str(),
-        )
+        );
+        if p.passage == 1 && !p.title.is_empty() {
+            document.add_text(self.doc_title, &p.title);
+        }
+        document
     }
 
     /// Read a stored passage back.
@@ -90,7 +97,7 @@ impl Fields {
             page: number(self.page),
             lang: text(self.lang),
             text: text(self.text),
-            title: text(self.title),
+            title: text(self.doc_title),
         }
     }
 
@@ -104,6 +111,7 @@ impl Fields {
         let text_options = TextOptions::default()
             .set_indexing_options(analysed(INDEX_TOKENIZER))
             .set_stored();
+        let title_options = TextOptions::default().set_indexing_options(analysed(INDEX_TOKENIZER));
         let gram_options = TextOptions::default().set_indexing_options(analysed(GRAM_TOKENIZER));
         let char_options = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
@@ -117,10 +125,11 @@ impl Fields {
             line: builder.add_u64_field("line", STORED),
             page: builder.add_u64_field("page", STORED),
             lang: builder.add_text_field("lang", STRING | STORED),
-            text: builder.add_text_field("text", text_options.clone()),
+            text: builder.add_text_field("text", text_options),
             grams: builder.add_text_field("grams", gram_options),
             chars: builder.add_text_field("chars", char_options),
-            title: builder.add_text_field("title", text_options),
+            title: builder.add_text_field("title", title_options),
+            doc_title: builder.add_text_field("doc_title", STORED),
         };
         (builder.build(), fields)
     }
@@ -139,6 +148,7 @@ impl Fields {
             grams: field("grams")?,
             chars: field("chars")?,
             title: field("title")?,
+            doc_title: field("doc_title")?,
         })
     }
 }

@@ -9,7 +9,7 @@
 //! A file that cannot be read or decoded is reported and skipped; its previous version, if
 //! the index had one, stays (carried over from the old generation in a full run).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -100,6 +100,8 @@ enum Outcome {
         documents: Vec<Document>,
     },
     Failed(Error),
+    /// Listed, then gone before it was read (deleted or renamed meanwhile): a removal.
+    Vanished,
 }
 
 const WRITER_BYTES_PER_THREAD: usize = 32 << 20;
@@ -221,6 +223,18 @@ pub(crate) fn run(
                     writer.add(&file.key, documents)?;
                     entries.insert(file.key.clone(), entry);
                 }
+                Outcome::Vanished => {
+                    if old.is_some() {
+                        report.removed += 1;
+                        let writer = match &mut writer {
+                            Some(writer) => writer,
+                            None => writer.insert(open()?),
+                        };
+                        if !options.full {
+                            writer.delete(&file.key);
+                        }
+                    }
+                }
                 Outcome::Failed(err) => {
                     skipped_files.push(Skipped {
                         path: file.path.clone(),
@@ -304,6 +318,13 @@ fn batches<'a>(
 fn read_one(file: &CorpusFile, old: Option<&FileEntry>, options: &UpdateOptions) -> Outcome {
     let bytes = match std::fs::read(&file.path) {
         Ok(bytes) => bytes,
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                && std::fs::symlink_metadata(&file.path)
+                    .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) =>
+        {
+            return Outcome::Vanished
+        }
         Err(e) => return Outcome::Failed(Error::io(&file.path)(e)),
     };
     let hash = format!("{:032x}", xxh3_128(&bytes));
@@ -510,12 +531,51 @@ fn carry_over(live: &Path, keys: &[&str], fields: &Fields, writer: &IndexWriter)
             Term::from_field_text(old_fields.source, key),
             IndexRecordOption::Basic,
         );
+        // A title is stored with its document's passage 1 and indexed with every passage.
+        let mut passages = Vec::new();
         for address in searcher.search(&query, &DocSetCollector).map_err(wrap)? {
             let stored: TantivyDocument = searcher.doc(address).map_err(wrap)?;
+            passages.push(old_fields.read(&stored));
+        }
+        let titles: HashMap<String, String> = passages
+            .iter()
+            .filter(|p| !p.title.is_empty())
+            .map(|p| (p.doc.clone(), p.title.clone()))
+            .collect();
+        for mut passage in passages {
+            if let Some(title) = titles.get(&passage.doc) {
+                passage.title.clone_from(title);
+            }
             writer
-                .add_document(fields.document(&old_fields.read(&stored)))
+                .add_document(fields.document(&passage))
                 .map_err(wrap)?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_gone_before_it_is_read_is_a_removal_and_a_dangling_link_an_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = |name: &str| CorpusFile {
+            path: tmp.path().join(name),
+            key: name.to_owned(),
+            relative: name.to_owned(),
+            format: corpus::Format::Text,
+        };
+        let options = UpdateOptions::default();
+        assert!(matches!(
+            read_one(&file("gone.txt"), None, &options),
+            Outcome::Vanished
+        ));
+        std::os::unix::fs::symlink("nowhere.txt", tmp.path().join("dangling.txt")).unwrap();
+        assert!(matches!(
+            read_one(&file("dangling.txt"), None, &options),
+            Outcome::Failed(_)
+        ));
+    }
 }

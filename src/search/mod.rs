@@ -18,8 +18,10 @@ mod tier;
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
-use tantivy::query::Query as TantivyQuery;
-use tantivy::{DocAddress, TantivyDocument};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, Query as TantivyQuery, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, TantivyDocument, Term};
 
 use crate::error::{Error, Result};
 
@@ -101,6 +103,10 @@ pub struct Hit {
     /// 1-based page of a passage of a paged format (PDF); absent for the others.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<u32>,
+    /// The document's title (`.jsonl` `title`, a `.tsv` `title` column); absent when it has
+    /// none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     /// The passage exactly as in the source file.
     pub text: String,
     /// Matched words as `[start, end)` byte ranges of `text`: sorted, non-overlapping, on char
@@ -131,6 +137,8 @@ pub struct Searcher<'a> {
     pub(crate) index: &'a Index,
     pub(crate) snapshot: tantivy::Searcher,
     ranker: Box<dyn Ranker + 'a>,
+    /// The last title looked up, by document and source: a listing's passages share it.
+    last_title: std::sync::Mutex<Option<(String, String, Option<String>)>>,
 }
 
 impl<'a> Searcher<'a> {
@@ -140,6 +148,7 @@ impl<'a> Searcher<'a> {
             index,
             snapshot: index.reader.searcher(),
             ranker: Box::new(LexicalRanker),
+            last_title: Default::default(),
         }
     }
 
@@ -343,7 +352,7 @@ impl<'a> Searcher<'a> {
             let stored = self.stored(address)?;
             if seen.insert(stored.doc.clone()) && seen.len() > options.offset {
                 let rank = seen.len();
-                hits.push(self.hit(rank, score, stored, &query.clauses, options));
+                hits.push(self.hit(rank, score, stored, &query.clauses, options)?);
             }
         }
         Ok(hits)
@@ -371,7 +380,7 @@ impl<'a> Searcher<'a> {
             true => counterpart::find(self, &stored)?,
             false => None,
         };
-        let mut hit = self.hit(rank, score, stored, clauses, options);
+        let mut hit = self.hit(rank, score, stored, clauses, options)?;
         hit.parallel = parallel;
         Ok(hit)
     }
@@ -383,14 +392,16 @@ impl<'a> Searcher<'a> {
         stored: StoredPassage,
         clauses: &[Clause],
         options: &SearchOptions,
-    ) -> Hit {
+    ) -> Result<Hit> {
+        let title = self.title(&stored)?;
         let matches = highlight::find(&stored.text, clauses, &self.index.analyzer);
         let expanded = clauses.iter().any(|c| !c.alternatives.is_empty());
         let highlights: Vec<(usize, usize)> =
             matches.ranges.iter().map(|r| (r.start, r.end)).collect();
-        Hit {
+        Ok(Hit {
             rank,
             score,
+            title,
             path: stored.source.clone(),
             snippet: Some(snippet::snippet(&stored.text, &highlights, options.context)),
             doc: stored.doc,
@@ -403,7 +414,43 @@ impl<'a> Searcher<'a> {
             explain: None,
             parallel: None,
             via: expanded.then_some(matches.via),
+        })
+    }
+
+    /// The title of a passage's document, stored once with its passage 1: one look-up of
+    /// three terms and one stored document per hit, none in an index without titles.
+    fn title(&self, passage: &StoredPassage) -> Result<Option<String>> {
+        if !self.index.has_titles {
+            return Ok(None);
         }
+        if passage.passage == 1 {
+            return Ok((!passage.title.is_empty()).then(|| passage.title.clone()));
+        }
+        let mut last = self.last_title.lock().expect("title memo");
+        if let Some((doc, source, title)) = &*last {
+            if *doc == passage.doc && *source == passage.source {
+                return Ok(title.clone());
+            }
+        }
+        let fields = &self.index.fields;
+        let term = |term| -> Box<dyn TantivyQuery> {
+            Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+        };
+        let first = BooleanQuery::intersection(vec![
+            term(Term::from_field_text(fields.doc, &passage.doc)),
+            term(Term::from_field_text(fields.source, &passage.source)),
+            term(Term::from_field_u64(fields.passage, 1)),
+        ]);
+        let found = self
+            .snapshot
+            .search(&first, &TopDocs::with_limit(1).order_by_score())
+            .map_err(Error::tantivy(&self.index.dir))?;
+        let title = match found.first() {
+            Some(&(_, address)) => Some(self.stored(address)?.title).filter(|t| !t.is_empty()),
+            None => None,
+        };
+        *last = Some((passage.doc.clone(), passage.source.clone(), title.clone()));
+        Ok(title)
     }
 }
 

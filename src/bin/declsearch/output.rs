@@ -12,7 +12,8 @@ const DOC: Style = AnsiColor::Magenta.on_default().bold();
 const MATCH: Style = AnsiColor::Red.on_default().bold();
 
 /// Hits as text: a header line per hit (`path:line`, as ripgrep, then the document id where
-/// the path does not give it, the passage number, language and score), then the snippet (or
+/// the path does not give it, the passage number, language, score and the document's title
+/// if it has one), then the snippet (or
 /// with `snippets` false the whole passage) with its matches highlighted. Colour goes to
 /// terminals only (and never with `NO_COLOR` set), unless `choice` says otherwise.
 pub fn human(hits: &[Hit], choice: ColorChoice, snippets: bool) -> io::Result<()> {
@@ -25,9 +26,13 @@ pub fn human(hits: &[Hit], choice: ColorChoice, snippets: bool) -> io::Result<()
             true => String::new(),
             false => format!("{} ", hit.doc),
         };
+        let title = match &hit.title {
+            Some(title) => format!("  — {title}"),
+            None => String::new(),
+        };
         writeln!(
             out,
-            "{DOC}{}{DOC:#}:{}  {HEADER}{doc}#{}{HEADER:#}  {}  score {:.3}",
+            "{DOC}{}{DOC:#}:{}  {HEADER}{doc}#{}{HEADER:#}  {}  score {:.3}{title}",
             hit.path,
             place(hit),
             hit.passage,

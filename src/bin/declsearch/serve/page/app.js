@@ -185,6 +185,9 @@ function hitNode(hit) {
     el("span", "", "score " + hit.score.toFixed(2)),
     only,
   );
+  if (hit.title) {
+    head.append(el("span", "hit-title", hit.title));
+  }
   item.append(head, fragmentsNode("text", hit.snippet_fragments || hit.fragments));
   if (hit.via && hit.via.length) {
     item.append(el("div", "via", "via " + hit.via.map(([typed, form]) => typed + " → " + form).join(", ")));
