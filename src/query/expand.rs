@@ -189,7 +189,7 @@ impl Expander<'_> {
             while end < old.len() && is_pinyin_word(&old[end]) {
                 end += 1;
             }
-            let mut joined = end;
+            let mut joined = end.min(i + pinyin::MAX_JOINED_WORDS);
             while joined > i + 1 {
                 let letters: String = old[i..joined].iter().map(|c| c.source.as_str()).collect();
                 let target = pinyin::normalize(&letters).unwrap_or_default();
@@ -222,7 +222,8 @@ impl Expander<'_> {
     fn pinyin_forms(&self, target: &str, occur: Occur) -> Result<Vec<Clause>> {
         let searcher = self.snapshot;
         let mut forms = Vec::new();
-        for (text, pieces) in self.vocabulary()?.candidates(target) {
+        let candidates = self.vocabulary()?.candidates(target);
+        for (text, pieces) in candidates.into_iter().take(pinyin::MAX_LOOKUPS) {
             let parsed = Query::parse(&text, &self.index.analyzer)?;
             let Some(mut clause) = parsed.clauses.into_iter().next() else {
                 continue;

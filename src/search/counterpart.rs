@@ -207,13 +207,14 @@ fn group_pairs(searcher: &Searcher, group: &str) -> Result<GroupPairs> {
         );
     }
     let mut pairs = GroupPairs::default();
+    let langs: Vec<Lang> = members.iter().map(Member::lang).collect();
     for (i, own) in members.iter().enumerate() {
-        let lang = own.lang();
-        let Some(other) = members
+        let Some((other, other_lang)) = members
             .iter()
+            .zip(&langs)
             .enumerate()
-            .find(|&(j, m)| j != i && m.lang() != lang)
-            .map(|(_, m)| m)
+            .find(|&(j, (_, &lang))| j != i && lang != langs[i])
+            .map(|(_, (m, &lang))| (m, lang))
         else {
             continue;
         };
@@ -236,7 +237,7 @@ fn group_pairs(searcher: &Searcher, group: &str) -> Result<GroupPairs> {
             pairs.0.insert(
                 key,
                 Pair {
-                    lang: found.lang.parse().unwrap_or(other.lang()),
+                    lang: found.lang.parse().unwrap_or(other_lang),
                     doc: other.doc.clone(),
                     passage: found.passage as u32,
                     address,
@@ -361,16 +362,55 @@ const MAX_PAIR_COST: f64 = 0.9;
 /// 20,000 passages: 10 M cells instead of 400 M).
 const ALIGNMENT_BAND: usize = 200;
 
+/// The length costs of an alignment's steps, from logarithms taken once per passage: a step's
+/// cost is how far the log of its length ratio is from the documents' overall ratio.
+struct LengthCosts {
+    ln_a: Vec<f64>,
+    /// `ln(a[i] + a[i + 1])`, for a merge of two passages of `a` (one shorter than `a`).
+    ln_a_pair: Vec<f64>,
+    ln_b: Vec<f64>,
+    ln_b_pair: Vec<f64>,
+    ln_ratio: f64,
+}
+
+impl LengthCosts {
+    fn new(a: &[f64], b: &[f64]) -> LengthCosts {
+        let ln = |v: &[f64]| v.iter().map(|x| x.ln()).collect::<Vec<_>>();
+        let ln_pairs = |v: &[f64]| v.windows(2).map(|w| (w[0] + w[1]).ln()).collect::<Vec<_>>();
+        LengthCosts {
+            ln_a: ln(a),
+            ln_a_pair: ln_pairs(a),
+            ln_b: ln(b),
+            ln_b_pair: ln_pairs(b),
+            ln_ratio: (b.iter().sum::<f64>() / a.iter().sum::<f64>()).ln(),
+        }
+    }
+
+    /// `a[i]` against `b[j]`.
+    fn one(&self, i: usize, j: usize) -> f64 {
+        (self.ln_b[j] - self.ln_a[i] - self.ln_ratio).abs()
+    }
+
+    /// `a[i] + a[i + 1]` against `b[j]`.
+    fn two_one(&self, i: usize, j: usize) -> f64 {
+        (self.ln_b[j] - self.ln_a_pair[i] - self.ln_ratio).abs() + MERGE_COST
+    }
+
+    /// `a[i]` against `b[j] + b[j + 1]`.
+    fn one_two(&self, i: usize, j: usize) -> f64 {
+        (self.ln_b_pair[j] - self.ln_a[i] - self.ln_ratio).abs() + MERGE_COST
+    }
+}
+
 /// Gale-Church-style alignment of two sequences of passage lengths: the one-to-one pairs
 /// `(i, j)` of the cheapest alignment by steps 1-1, 1-0, 0-1, 2-1 and 1-2, within
 /// [`ALIGNMENT_BAND`] cells of the diagonal.
 fn align(a: &[f64], b: &[f64]) -> Vec<(usize, usize)> {
-    let ratio = b.iter().sum::<f64>() / a.iter().sum::<f64>();
-    let cost = |la: f64, lb: f64| (lb / (la * ratio)).ln().abs();
     let (n, m) = (a.len(), b.len());
     if n == 0 || m == 0 {
         return Vec::new();
     }
+    let cost = LengthCosts::new(a, b);
     // Row i holds the cells j in lo(i)..=hi(i), from its diagonal point less the band to the
     // next row's plus the band, so that rows overlap however steep the diagonal. Costs are
     // kept for the last three rows, steps (as 1 + di * 3 + dj, 0 for none) for every cell.
@@ -410,14 +450,14 @@ fn align(a: &[f64], b: &[f64]) -> Vec<(usize, usize)> {
             };
             if i >= 2 && j >= 1 {
                 let from = best(&rows, i - 2, j - 1);
-                consider(from, cost(a[i - 2] + a[i - 1], b[j - 1]) + MERGE_COST, 2, 1);
+                consider(from, cost.two_one(i - 2, j - 1), 2, 1);
             }
             if i >= 1 && j >= 2 {
                 let from = best(&rows, i - 1, j - 2);
-                consider(from, cost(a[i - 1], b[j - 2] + b[j - 1]) + MERGE_COST, 1, 2);
+                consider(from, cost.one_two(i - 1, j - 2), 1, 2);
             }
             if i >= 1 && j >= 1 {
-                consider(best(&rows, i - 1, j - 1), cost(a[i - 1], b[j - 1]), 1, 1);
+                consider(best(&rows, i - 1, j - 1), cost.one(i - 1, j - 1), 1, 1);
             }
             if i >= 1 {
                 consider(best(&rows, i - 1, j), SKIP_COST, 1, 0);
@@ -437,7 +477,7 @@ fn align(a: &[f64], b: &[f64]) -> Vec<(usize, usize)> {
             break; // unreachable within the band: cannot happen, the band follows the diagonal
         }
         let (di, dj) = (usize::from((step - 1) / 3), usize::from((step - 1) % 3));
-        if (di, dj) == (1, 1) && cost(a[i - 1], b[j - 1]) <= MAX_PAIR_COST {
+        if (di, dj) == (1, 1) && cost.one(i - 1, j - 1) <= MAX_PAIR_COST {
             pairs.push((i - 1, j - 1));
         }
         i -= di;
@@ -475,8 +515,7 @@ mod tests {
 
     /// The whole table, as the alignment was computed before it kept to a band.
     fn align_full(a: &[f64], b: &[f64]) -> Vec<(usize, usize)> {
-        let ratio = b.iter().sum::<f64>() / a.iter().sum::<f64>();
-        let cost = |la: f64, lb: f64| (lb / (la * ratio)).ln().abs();
+        let cost = LengthCosts::new(a, b);
         let (n, m) = (a.len(), b.len());
         let mut best = vec![vec![(f64::INFINITY, (0usize, 0usize)); m + 1]; n + 1];
         best[0][0].0 = 0.0;
@@ -489,7 +528,7 @@ mod tests {
                     }
                 };
                 if i < n && j < m {
-                    step(1, 1, cost(a[i], b[j]));
+                    step(1, 1, cost.one(i, j));
                 }
                 if i < n {
                     step(1, 0, SKIP_COST);
@@ -498,10 +537,10 @@ mod tests {
                     step(0, 1, SKIP_COST);
                 }
                 if i + 1 < n && j < m {
-                    step(2, 1, cost(a[i] + a[i + 1], b[j]) + MERGE_COST);
+                    step(2, 1, cost.two_one(i, j));
                 }
                 if i < n && j + 1 < m {
-                    step(1, 2, cost(a[i], b[j] + b[j + 1]) + MERGE_COST);
+                    step(1, 2, cost.one_two(i, j));
                 }
             }
         }
@@ -509,7 +548,7 @@ mod tests {
         let (mut i, mut j) = (n, m);
         while i > 0 || j > 0 {
             let (di, dj) = best[i][j].1;
-            if (di, dj) == (1, 1) && cost(a[i - 1], b[j - 1]) <= MAX_PAIR_COST {
+            if (di, dj) == (1, 1) && cost.one(i - 1, j - 1) <= MAX_PAIR_COST {
                 pairs.push((i - 1, j - 1));
             }
             i -= di;

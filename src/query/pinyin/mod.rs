@@ -22,6 +22,12 @@ static READINGS_TEXT: &str = include_str!("readings.txt");
 
 /// Most Chinese forms one pinyin word expands to.
 pub const MAX_EXPANSIONS: usize = 5;
+/// Most typed words of letters joined into one pinyin word (`zhong hua ren min` → 中华人民):
+/// a run of such words is read in windows of at most this many, so that its look-ups grow
+/// with its length, not with its square.
+pub const MAX_JOINED_WORDS: usize = 6;
+/// Most candidate forms of one pinyin word counted in the index (fewest pieces first).
+pub const MAX_LOOKUPS: usize = 64;
 /// Most spellings computed for one word (the product of its characters' readings).
 pub const MAX_SPELLINGS: usize = 32;
 /// Most candidate sequences looked at for one pinyin word.
@@ -106,6 +112,11 @@ impl Vocabulary {
                     .or_default()
                     .push(piece.clone());
             }
+        }
+        // The pieces come from hash sets: in order, a query expands the same way in every
+        // process (the candidates are cut at a bound).
+        for pieces in vocabulary.by_spelling.values_mut() {
+            pieces.sort_unstable();
         }
         vocabulary
     }
