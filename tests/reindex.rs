@@ -729,3 +729,58 @@ fn stress_writers_and_searchers_see_only_published_states() {
         );
     }
 }
+
+/// A table over 8 MB is checked whole, then handed to the index writer a few thousand rows at
+/// a time: it indexes as a small one does, and a bad row at its end (after 20,000 good ones)
+/// leaves the version indexed before whole, none of the new rows added.
+#[test]
+fn a_big_table_streams_into_the_index_and_a_bad_last_row_keeps_the_old_version() {
+    let ws = Workspace::empty();
+    let filler = "友城合作，减贫交流，人文往来。".repeat(12);
+    let table = |marker: &str, rows: usize| {
+        let mut text = String::from("id\tzh\n");
+        for i in 0..rows {
+            text.push_str(&format!("r{i}\t{marker}{i} {filler}\n"));
+        }
+        text
+    };
+    let first = table("甲版", 20_000);
+    assert!(first.len() > 8 << 20, "{} bytes", first.len());
+    ws.add_file("big.tsv", first.as_bytes());
+    let (s, run) = index(&ws, &[]);
+    assert_eq!(
+        (run.code, s.documents, s.passages),
+        (0, 20_000, 20_000),
+        "{}",
+        run.stderr
+    );
+    let (hits, _) = ws.search("甲版", &["--limit", "30000"]);
+    assert_eq!(hits.len(), 20_000);
+    assert_eq!(
+        (hits.iter().map(|h| h.line).max(), hits[0].lang),
+        (Some(20_001), Lang::Zh)
+    );
+
+    let mut second = table("乙版", 20_000);
+    second.push_str("r-bad\tonly\tthree cells\n");
+    ws.add_file("big.tsv", second.as_bytes());
+    for extra in [&[][..], &["--full"]] {
+        let (s, run) = index(&ws, extra);
+        assert_eq!(run.code, 2, "{extra:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("big.tsv") && run.stderr.contains("20002"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(s.passages, 20_000, "{extra:?}");
+        assert_eq!(
+            ws.search("甲版", &["--limit", "30000"]).0.len(),
+            20_000,
+            "{extra:?}"
+        );
+        assert!(
+            ws.search("乙版", &[]).0.is_empty(),
+            "{extra:?}: no new row was added"
+        );
+    }
+}

@@ -17,9 +17,24 @@ struct Record {
     lang: Option<String>,
 }
 
-pub fn documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
+#[cfg(test)]
+fn documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
+    let mut documents = Vec::new();
+    each(text, &mut |group| documents.extend(group))?;
+    Ok(documents)
+}
+
+/// Records handed to `group` at a time by [`each`].
+const RECORDS_PER_GROUP: usize = 2048;
+
+/// The documents of `text` in order, handed to `group` a few thousand records at a time. An
+/// error names the first malformed record's line; the groups before it have been handed over.
+pub fn each(text: &str, group: &mut dyn FnMut(Vec<Document>)) -> Result<(), (usize, String)> {
     let mut documents = Vec::new();
     for (i, line) in text.lines().enumerate() {
+        if documents.len() >= RECORDS_PER_GROUP {
+            group(std::mem::take(&mut documents));
+        }
         let line_number = i + 1;
         if line.trim().is_empty() {
             continue;
@@ -53,7 +68,10 @@ pub fn documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
             passages: record_passages(&record.text, line_number, lang),
         });
     }
-    Ok(documents)
+    if !documents.is_empty() {
+        group(documents);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -101,6 +101,12 @@ impl Format {
         }
     }
 
+    /// Whether a file of this format is records (`.jsonl`, `.tsv`), each a document, which
+    /// [`CorpusFile::read_each`] hands over in groups.
+    pub fn has_records(self) -> bool {
+        matches!(self, Format::JsonLines | Format::Tsv)
+    }
+
     pub fn of(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         Some(match ext.as_str() {
@@ -248,6 +254,22 @@ impl CorpusFile {
         bytes: Vec<u8>,
         forced: Option<&'static crate::text::Encoding>,
     ) -> Result<(Vec<Document>, &'static str)> {
+        let mut documents = Vec::new();
+        let encoding = self.read_each(bytes, forced, &mut |group| documents.extend(group))?;
+        Ok((documents, encoding))
+    }
+
+    /// As [`CorpusFile::read`], handing the documents to `group` as they are made. A file of
+    /// records (`.jsonl`, `.tsv`) over [`STREAMED_BYTES`] is read twice: once to check every
+    /// record, then to hand its documents over a few thousand records at a time, so that a
+    /// big table never exists as documents all at once. Other files are one group. Nothing
+    /// of a file that fails is handed over.
+    pub fn read_each(
+        &self,
+        bytes: Vec<u8>,
+        forced: Option<&'static crate::text::Encoding>,
+        group: &mut dyn FnMut(Vec<Document>),
+    ) -> Result<&'static str> {
         let (stem, tag) = split_name(&self.relative);
         let unreadable = |reason: String| Error::Unreadable {
             path: self.path.clone(),
@@ -264,7 +286,8 @@ impl CorpusFile {
                 title: None,
                 passages,
             };
-            return Ok((finish(vec![document], tag), BINARY));
+            group(finish(vec![document], tag));
+            return Ok(BINARY);
         }
         let decoding = crate::text::Decoding {
             markup: match self.format {
@@ -281,6 +304,25 @@ impl CorpusFile {
             line,
             reason,
         };
+        let records = match self.format {
+            Format::JsonLines => Some(jsonl::each as Records),
+            Format::Tsv => Some(tsv::each as Records),
+            _ => None,
+        };
+        if let Some(each) = records {
+            let each = |group: &mut dyn FnMut(Vec<Document>)| {
+                each(&text, group).map_err(|(l, r)| malformed(l, r))
+            };
+            if text.len() > STREAMED_BYTES {
+                each(&mut |_| {})?;
+                each(&mut |documents| group(finish(documents, tag)))?;
+            } else {
+                let mut documents = Vec::new();
+                each(&mut |more| documents.extend(more))?;
+                group(finish(documents, tag));
+            }
+            return Ok(decoded.encoding);
+        }
         let documents = match self.format {
             Format::Text => vec![Document {
                 id: stem,
@@ -297,13 +339,20 @@ impl CorpusFile {
                 title: None,
                 passages: html::passages(&text),
             }],
-            Format::JsonLines => jsonl::documents(&text).map_err(|(l, r)| malformed(l, r))?,
-            Format::Tsv => tsv::documents(&text).map_err(|(l, r)| malformed(l, r))?,
-            Format::Pdf | Format::Docx | Format::Odt => unreachable!("read above"),
+            _ => unreachable!("read above"),
         };
-        Ok((finish(documents, tag), decoded.encoding))
+        group(finish(documents, tag));
+        Ok(decoded.encoding)
     }
 }
+
+/// A reader of records that hands its documents over in groups: [`jsonl::each`],
+/// [`tsv::each`].
+type Records = fn(&str, &mut dyn FnMut(Vec<Document>)) -> std::result::Result<(), (usize, String)>;
+
+/// Size over which a file of records is read twice, checked and then handed over in groups
+/// (see [`CorpusFile::read_each`]); a smaller one is read once, and is one group.
+pub const STREAMED_BYTES: usize = 8 << 20;
 
 /// What the manifest records as the encoding of a file whose format defines its own (PDF,
 /// Word).

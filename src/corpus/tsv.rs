@@ -15,10 +15,20 @@ struct TextColumn {
     suffix: Option<String>,
 }
 
-pub fn documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
+#[cfg(test)]
+fn documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
+    let mut documents = Vec::new();
+    each(text, &mut |group| documents.extend(group))?;
+    Ok(documents)
+}
+
+/// The documents of `text` in order, handed to `group` a few thousand rows at a time (the
+/// rows of a group are read on all cores). An error names the first malformed row's line;
+/// the groups before it have been handed over.
+pub fn each(text: &str, group: &mut dyn FnMut(Vec<Document>)) -> Result<(), (usize, String)> {
     let mut lines = text.lines().enumerate();
     let Some((_, header)) = lines.find(|(_, l)| !l.trim().is_empty()) else {
-        return Ok(Vec::new());
+        return Ok(());
     };
     let names: Vec<&str> = header.split('\t').map(str::trim).collect();
     let mut columns: Vec<TextColumn> = names
@@ -58,22 +68,28 @@ pub fn documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
         None => return Err((1, "no id column and no key columns before the text".into())),
     };
 
-    let rows: Vec<(usize, &str)> = lines.filter(|(_, l)| !l.trim().is_empty()).collect();
-    let chunks: Vec<&[(usize, &str)]> = rows.chunks(ROWS_PER_TASK).collect();
     let table = Table {
         width: names.len(),
         id_columns,
         columns,
         title_column,
     };
-    let mut documents = Vec::new();
-    for chunk in crate::parallel::map(&chunks, |chunk| table.documents(chunk)) {
-        documents.extend(chunk?);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut rows = lines.filter(|(_, l)| !l.trim().is_empty()).peekable();
+    while rows.peek().is_some() {
+        let chunks: Vec<Vec<(usize, &str)>> = (0..threads)
+            .map(|_| rows.by_ref().take(ROWS_PER_TASK).collect::<Vec<_>>())
+            .filter(|chunk| !chunk.is_empty())
+            .collect();
+        for chunk in crate::parallel::map(&chunks, |chunk| table.documents(chunk)) {
+            group(chunk?);
+        }
     }
-    Ok(documents)
+    Ok(())
 }
 
-/// Rows a thread turns into documents at a time: a large table is split over all cores.
+/// Rows a thread turns into documents at a time: a large table is split over all cores, a
+/// group of one such chunk per core at a time.
 const ROWS_PER_TASK: usize = 2048;
 
 /// What the header says about the rows.

@@ -102,6 +102,11 @@ enum Outcome {
     Failed(Error),
     /// Listed, then gone before it was read (deleted or renamed meanwhile): a removal.
     Vanished,
+    /// A big file of records, changed: read into the writer a group of records at a time.
+    Records {
+        hash: String,
+        bytes: Vec<u8>,
+    },
 }
 
 const WRITER_BYTES_PER_THREAD: usize = 32 << 20;
@@ -147,7 +152,7 @@ pub(crate) fn run(
         .is_some_and(|m| m.corpus == corpus || corpus::same_roots(&m.corpus, corpus));
     let old_files = previous.map(|m| m.files).unwrap_or_default();
 
-    let (files, mut skipped_files) = corpus::list(corpus)?;
+    let (files, skipped_files) = corpus::list(corpus)?;
     let listed: HashSet<&str> = files.iter().map(|f| f.key.as_str()).collect();
     let removed: Vec<&str> = old_files
         .keys()
@@ -186,8 +191,11 @@ pub(crate) fn run(
         Ok::<_, Error>(writer)
     };
     let mut writer = if must_write { Some(open()?) } else { None };
-    let mut entries: BTreeMap<String, FileEntry> = BTreeMap::new();
-    let mut to_carry: Vec<&str> = Vec::new();
+    let mut found = Found {
+        entries: BTreeMap::new(),
+        skipped: skipped_files,
+        to_carry: Vec::new(),
+    };
     for (batch, batch_sizes) in batches(&files, &sizes) {
         let outcomes = crate::parallel::map(batch, |file| {
             if observer.cancelled() {
@@ -203,16 +211,9 @@ pub(crate) fn run(
             match outcome {
                 Outcome::Unchanged(entry) => {
                     report.unchanged += 1;
-                    entries.insert(file.key.clone(), entry);
+                    found.entries.insert(file.key.clone(), entry);
                 }
                 Outcome::Changed { entry, documents } => {
-                    match old {
-                        Some(old) if old.hash == entry.hash && old.encoding == entry.encoding => {
-                            report.unchanged += 1
-                        }
-                        Some(_) => report.updated += 1,
-                        None => report.added += 1,
-                    }
                     let writer = match &mut writer {
                         Some(writer) => writer,
                         None => writer.insert(open()?),
@@ -221,7 +222,50 @@ pub(crate) fn run(
                         writer.delete(&file.key);
                     }
                     writer.add(&file.key, documents)?;
-                    entries.insert(file.key.clone(), entry);
+                    count_change(&mut report, old, &entry);
+                    found.entries.insert(file.key.clone(), entry);
+                }
+                Outcome::Records { hash, bytes } => {
+                    let writer = match &mut writer {
+                        Some(writer) => writer,
+                        None => writer.insert(open()?),
+                    };
+                    let mut entry = FileEntry {
+                        hash,
+                        bytes: bytes.len() as u64,
+                        documents: 0,
+                        passages: 0,
+                        encoding: String::new(),
+                    };
+                    // Nothing is handed over before every record has been checked, so the
+                    // old version is deleted with the first group, or kept if the file fails.
+                    let mut added: Result<()> = Ok(());
+                    let read = file.read_each(bytes, options.encoding, &mut |documents| {
+                        if added.is_err() {
+                            return;
+                        }
+                        if entry.documents == 0 && old.is_some() && !options.full {
+                            writer.delete(&file.key);
+                        }
+                        entry.documents += documents.len() as u64;
+                        entry.passages += documents
+                            .iter()
+                            .map(|d| d.passages.len() as u64)
+                            .sum::<u64>();
+                        added = writer.add(&file.key, documents);
+                    });
+                    added?;
+                    match read {
+                        Ok(encoding) => {
+                            if entry.documents == 0 && old.is_some() && !options.full {
+                                writer.delete(&file.key);
+                            }
+                            entry.encoding = encoding.to_owned();
+                            count_change(&mut report, old, &entry);
+                            found.entries.insert(file.key.clone(), entry);
+                        }
+                        Err(err) => found.keep_old(file, old, err),
+                    }
                 }
                 Outcome::Vanished => {
                     if old.is_some() {
@@ -235,17 +279,7 @@ pub(crate) fn run(
                         }
                     }
                 }
-                Outcome::Failed(err) => {
-                    skipped_files.push(Skipped {
-                        path: file.path.clone(),
-                        reason: err.to_string(),
-                        failed: true,
-                    });
-                    if let Some(old) = old {
-                        entries.insert(file.key.clone(), old.clone());
-                        to_carry.push(&file.key);
-                    }
-                }
+                Outcome::Failed(err) => found.keep_old(file, old, err),
             }
             observer.read(size);
             if observer.cancelled() {
@@ -253,15 +287,15 @@ pub(crate) fn run(
             }
         }
     }
-    report.skipped = skipped_files.len() as u64;
-    report.skipped_files = skipped_files;
+    report.skipped = found.skipped.len() as u64;
+    report.skipped_files = found.skipped;
 
     let manifest = Manifest {
         format: FORMAT,
         analysis: analyzer.fingerprint(),
         user_dict: analyzer.user_dict().cloned(),
         corpus: corpus.to_vec(),
-        files: entries,
+        files: found.entries,
     };
     report.documents = manifest.documents();
     report.passages = manifest.passages();
@@ -282,12 +316,48 @@ pub(crate) fn run(
     };
     let mut writer = writer;
     observer.committing();
-    writer.finish(live.as_deref(), &to_carry, observer)?;
+    writer.finish(live.as_deref(), &found.to_carry, observer)?;
     store.write_manifest(&writer.generation, &manifest)?;
     store.publish(&writer.generation, &lock)?;
     writer.published();
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// What a run has found of the corpus so far.
+struct Found<'a> {
+    /// The manifest's entries of the files read or kept.
+    entries: BTreeMap<String, FileEntry>,
+    skipped: Vec<Skipped>,
+    /// Files that failed and had an old version, which a full run carries over.
+    to_carry: Vec<&'a str>,
+}
+
+impl<'a> Found<'a> {
+    /// A file that could not be read: named as skipped, and its old version (if any) kept.
+    fn keep_old(&mut self, file: &'a CorpusFile, old: Option<&FileEntry>, err: Error) {
+        self.skipped.push(Skipped {
+            path: file.path.clone(),
+            reason: err.to_string(),
+            failed: true,
+        });
+        if let Some(old) = old {
+            self.entries.insert(file.key.clone(), old.clone());
+            self.to_carry.push(&file.key);
+        }
+    }
+}
+
+/// Count a file read anew as added, updated, or unchanged (the same bytes read again, as in a
+/// full run).
+fn count_change(report: &mut UpdateReport, old: Option<&FileEntry>, entry: &FileEntry) {
+    match old {
+        Some(old) if old.hash == entry.hash && old.encoding == entry.encoding => {
+            report.unchanged += 1
+        }
+        Some(_) => report.updated += 1,
+        None => report.added += 1,
+    }
 }
 
 /// Most bytes of files read at once (a bigger file is a batch of its own): the files of a
@@ -335,6 +405,9 @@ fn read_one(file: &CorpusFile, old: Option<&FileEntry>, options: &UpdateOptions)
             return Outcome::Unchanged(old.clone());
         }
     }
+    if file.format.has_records() && bytes.len() > corpus::STREAMED_BYTES {
+        return Outcome::Records { hash, bytes };
+    }
     match file.read(bytes, options.encoding) {
         Ok((documents, encoding)) => Outcome::Changed {
             entry: FileEntry {
@@ -350,11 +423,14 @@ fn read_one(file: &CorpusFile, old: Option<&FileEntry>, options: &UpdateOptions)
     }
 }
 
-/// Largest segment a merge makes, in passages: background merges stop at this size, and a
-/// build from scratch ends as one segment only up to it. Merging reads every segment it
-/// merges through memory maps, which count in the process's memory: the final merge of a
-/// 1 GB corpus (1.8 M passages) took its peak RSS from about 550 MB to 1.7 GB. An index
-/// larger than this keeps several segments, each a few hundred thousand passages.
+/// Largest segment a merge makes, in passages, about: a build from scratch ends as one
+/// segment only up to it, and background merges take segments of at most an eighth of it
+/// (tantivy's log merge policy merges 8 or more segments of one size), so no passage is
+/// merged again and again as the corpus grows and indexing time stays linear in its size
+/// (with no bound on the merged size, 1 GB took 1.56 times 11 times 91 MB). Merging reads
+/// every segment it merges through memory maps, which count in the process's memory: the
+/// final merge of a 1 GB corpus (1.8 M passages) took its peak RSS from about 550 MB to
+/// 1.7 GB. An index larger than this keeps several segments.
 const MAX_MERGED_PASSAGES: usize = 200_000;
 
 /// Memory of the writer that only merges (tantivy's least).
@@ -420,7 +496,7 @@ impl GenerationWriter {
             .writer_with_num_threads(threads, threads * WRITER_BYTES_PER_THREAD)
             .map_err(Error::tantivy(&generation))?;
         let mut merges = tantivy::indexer::LogMergePolicy::default();
-        merges.set_max_docs_before_merge(MAX_MERGED_PASSAGES);
+        merges.set_max_docs_before_merge(MAX_MERGED_PASSAGES / 8);
         writer.set_merge_policy(Box::new(merges));
         this.writer = Some(writer);
         this.index = Some(index);
