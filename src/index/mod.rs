@@ -241,14 +241,14 @@ impl Index {
     }
 }
 
-/// Call `each` with every term of `field` in the view `snapshot` (once per segment that holds
-/// it), in term order within a segment: a field's whole vocabulary, read from its term
-/// dictionaries.
+/// Call `each` with every term of `field` in the view `snapshot` and the passages of the
+/// segment that hold it (once per segment that holds it), in term order within a segment: a
+/// field's whole vocabulary, read from its term dictionaries.
 pub(crate) fn each_term(
     snapshot: &tantivy::Searcher,
     field: tantivy::schema::Field,
     dir: &Path,
-    mut each: impl FnMut(&str),
+    mut each: impl FnMut(&str, u32),
 ) -> Result<()> {
     for segment in snapshot.segment_readers() {
         let inverted = segment.inverted_index(field).map_err(Error::tantivy(dir))?;
@@ -258,7 +258,7 @@ pub(crate) fn each_term(
             .map_err(|e| Error::tantivy(dir)(e.into()))?;
         while stream.advance() {
             if let Ok(term) = std::str::from_utf8(stream.key()) {
-                each(term);
+                each(term, stream.value().doc_freq);
             }
         }
     }

@@ -3,7 +3,7 @@
 //! between parsing and ranking, because only the index knows which forms occur: a form that
 //! occurs nowhere is never added.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use tantivy::collector::Count;
 use tantivy::schema::Field;
@@ -253,20 +253,21 @@ impl Expander<'_> {
         if let Some(vocabulary) = self.index.vocabulary.get() {
             return Ok(vocabulary);
         }
-        let han_terms = |field: Field| -> Result<Vec<String>> {
-            let mut terms = HashSet::new();
-            crate::index::each_term(self.snapshot, field, &self.index.dir, |term| {
+        // Each Han term with the passages it occurs in (summed over segments).
+        let han_terms = |field: Field| -> Result<HashMap<String, u64>> {
+            let mut terms = HashMap::new();
+            crate::index::each_term(self.snapshot, field, &self.index.dir, |term, passages| {
                 if pinyin::is_han_term(term) {
-                    terms.insert(term.to_owned());
+                    *terms.entry(term.to_owned()).or_default() += u64::from(passages);
                 }
             })?;
-            Ok(terms.into_iter().collect())
+            Ok(terms)
         };
         let words = han_terms(self.index.fields.text)?;
         let chars = han_terms(self.index.fields.chars)?;
         let pairs = han_terms(self.index.fields.grams)?;
         let vocabulary =
-            Vocabulary::new(words.into_iter().chain(chars), pairs.into_iter().collect());
+            Vocabulary::new(words.into_iter().chain(chars), pairs.into_keys().collect());
         Ok(self.index.vocabulary.get_or_init(|| vocabulary))
     }
 }

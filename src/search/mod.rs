@@ -191,7 +191,7 @@ impl<'a> Searcher<'a> {
         }
         let mut nearest: Vec<(usize, String)> = Vec::new();
         let (doc, dir) = (self.index.fields.doc, &self.index.dir);
-        crate::index::each_term(&self.snapshot, doc, dir, |other| {
+        crate::index::each_term(&self.snapshot, doc, dir, |other, _| {
             // Ids that hold the typed one come first, then by edit distance.
             let distance = match other.contains(id) || id.contains(other) {
                 true => other.len().abs_diff(id.len()),

@@ -97,26 +97,37 @@ pub struct Vocabulary {
 }
 
 impl Vocabulary {
-    /// From the index's Han words and characters, and its character pairs.
-    pub fn new(pieces: impl IntoIterator<Item = String>, pairs: HashSet<String>) -> Vocabulary {
+    /// From the index's Han words and characters with the passages each occurs in, and its
+    /// character pairs.
+    pub fn new(
+        pieces: impl IntoIterator<Item = (String, u64)>,
+        pairs: HashSet<String>,
+    ) -> Vocabulary {
         let mut vocabulary = Vocabulary {
             pairs,
             ..Vocabulary::default()
         };
-        for piece in pieces {
+        // A character may come as a word and as a character: counted once, at its most.
+        let mut most: HashMap<String, u64> = HashMap::new();
+        for (piece, passages) in pieces {
+            let count = most.entry(piece).or_default();
+            *count = (*count).max(passages);
+        }
+        let mut by_spelling: HashMap<String, Vec<(std::cmp::Reverse<u64>, String)>> =
+            HashMap::new();
+        for (piece, passages) in most {
             for spelling in spellings(&piece) {
                 vocabulary.longest = vocabulary.longest.max(spelling.len());
-                vocabulary
-                    .by_spelling
-                    .entry(spelling)
-                    .or_default()
-                    .push(piece.clone());
+                let entry = (std::cmp::Reverse(passages), piece.clone());
+                by_spelling.entry(spelling).or_default().push(entry);
             }
         }
-        // The pieces come from hash sets: in order, a query expands the same way in every
-        // process (the candidates are cut at a bound).
-        for pieces in vocabulary.by_spelling.values_mut() {
+        // Candidates are composed, and cut at a bound, in this order: the most frequent
+        // pieces first, and the same order in every process.
+        for (spelling, mut pieces) in by_spelling {
             pieces.sort_unstable();
+            let pieces = pieces.into_iter().map(|(_, piece)| piece).collect();
+            vocabulary.by_spelling.insert(spelling, pieces);
         }
         vocabulary
     }
@@ -199,7 +210,8 @@ mod tests {
 
     #[test]
     fn candidates_compose_pieces_joined_by_known_pairs() {
-        let pieces = ["上", "合", "组织", "商", "和", "减贫", "检", "频"].map(String::from);
+        let pieces =
+            ["上", "合", "组织", "商", "和", "减贫", "检", "频"].map(|p| (p.to_owned(), 1));
         let pairs: HashSet<String> = ["上合", "合组", "检频"].map(String::from).into();
         let vocabulary = Vocabulary::new(pieces, pairs);
         let found = vocabulary.candidates("shanghezuzhi");
@@ -211,5 +223,18 @@ mod tests {
         let found = vocabulary.candidates("jianpin");
         assert_eq!(found, [("减贫".to_owned(), 1), ("检频".to_owned(), 2)]);
         assert!(vocabulary.candidates("qingdao").is_empty());
+    }
+
+    #[test]
+    fn candidates_come_most_frequent_first_and_once() {
+        // 间 comes as a word and as a character; the order never depends on a hash.
+        let pieces = [("检", 5), ("间", 9), ("件", 7), ("间", 2), ("减", 7)];
+        let vocabulary = Vocabulary::new(pieces.map(|(p, n)| (p.to_owned(), n)), HashSet::new());
+        let found: Vec<String> = vocabulary
+            .candidates("jian")
+            .into_iter()
+            .map(|(text, _)| text)
+            .collect();
+        assert_eq!(found, ["间", "件", "减", "检"]);
     }
 }
