@@ -30,8 +30,19 @@ const RECORDS_PER_GROUP: usize = 2048;
 /// The documents of `text` in order, handed to `group` a few thousand records at a time. An
 /// error names the first malformed record's line; the groups before it have been handed over.
 pub fn each(text: &str, group: &mut dyn FnMut(Vec<Document>)) -> Result<(), (usize, String)> {
+    feed(text, 0, group)
+}
+
+/// As [`each`], for a piece of a file cut at a line end whose first line is the file's line
+/// `first_line` (0-based).
+pub fn feed(
+    text: &str,
+    first_line: usize,
+    group: &mut dyn FnMut(Vec<Document>),
+) -> Result<(), (usize, String)> {
     let mut documents = Vec::new();
     for (i, line) in text.lines().enumerate() {
+        let i = first_line + i;
         if documents.len() >= RECORDS_PER_GROUP {
             group(std::mem::take(&mut documents));
         }

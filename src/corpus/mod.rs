@@ -346,6 +346,109 @@ impl CorpusFile {
     }
 }
 
+/// Pieces a file of records over [`STREAMED_BYTES`] is read in by
+/// [`CorpusFile::read_records`], each cut after a line end (a longer line is one piece).
+const PIECE_BYTES: usize = 4 << 20;
+
+impl CorpusFile {
+    /// Whether the indexer reads this file in pieces ([`CorpusFile::piece_hash`],
+    /// [`CorpusFile::read_records`]) rather than whole: a file of records over
+    /// [`STREAMED_BYTES`].
+    pub fn streams(&self, size: u64) -> bool {
+        self.format.has_records() && size > STREAMED_BYTES as u64
+    }
+
+    /// The hash of the file (xxh3-128 of its bytes, as of a whole read), read in pieces;
+    /// `None` when it is not plain UTF-8 without a byte-order mark, to be read whole (and
+    /// decoded) instead.
+    pub fn piece_hash(&self) -> Result<Option<String>> {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let utf8 = self.each_piece(&mut |piece, _| {
+            hasher.update(piece.as_bytes());
+            Ok(())
+        })?;
+        Ok(utf8.then(|| format!("{:032x}", hasher.digest128())))
+    }
+
+    /// The documents of a file of records read in pieces, handed to `group` a few thousand
+    /// records at a time: every record is checked first, then the file is read again. Fails
+    /// before handing anything over if a record is bad, and after, if the file is no longer
+    /// the plain UTF-8 of hash `hash` (it changed while it was read).
+    pub fn read_records(&self, hash: &str, group: &mut dyn FnMut(Vec<Document>)) -> Result<()> {
+        let (_, tag) = split_name(&self.relative);
+        let malformed = |(line, reason)| Error::Malformed {
+            path: self.path.clone(),
+            line,
+            reason,
+        };
+        let changed = || Error::Unreadable {
+            path: self.path.clone(),
+            reason: "it changed while it was read".into(),
+        };
+        for checking in [true, false] {
+            let (jsonl, mut tsv) = (self.format == Format::JsonLines, tsv::Rows::default());
+            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+            let mut each_group = |documents: Vec<Document>| {
+                if !checking {
+                    group(finish(documents, tag));
+                }
+            };
+            let utf8 = self.each_piece(&mut |piece, first_line| {
+                hasher.update(piece.as_bytes());
+                let fed = match jsonl {
+                    true => jsonl::feed(piece, first_line, &mut each_group),
+                    false => tsv.feed(piece, first_line, &mut each_group),
+                };
+                fed.map_err(malformed)
+            })?;
+            if !utf8 || format!("{:032x}", hasher.digest128()) != hash {
+                return Err(changed());
+            }
+        }
+        Ok(())
+    }
+
+    /// Call `each` with the file's text in pieces of about [`PIECE_BYTES`] cut after line
+    /// ends, each with the 0-based number of its first line; `false` (at the first piece
+    /// that is not) when the file is not plain UTF-8 without a byte-order mark.
+    fn each_piece(&self, each: &mut dyn FnMut(&str, usize) -> Result<()>) -> Result<bool> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(&self.path).map_err(Error::io(&self.path))?;
+        let mut buffer: Vec<u8> = Vec::with_capacity(PIECE_BYTES);
+        let (mut line, mut first) = (0, true);
+        loop {
+            let start = buffer.len();
+            let wanted = PIECE_BYTES.max(start);
+            let read = (&mut file)
+                .take(wanted as u64)
+                .read_to_end(&mut buffer)
+                .map_err(Error::io(&self.path))?;
+            let end = read < wanted;
+            let cut = match end {
+                true => buffer.len(),
+                false => match buffer[start..].iter().rposition(|&b| b == b'\n') {
+                    Some(at) => start + at + 1,
+                    None => continue,
+                },
+            };
+            let bom = [&b"\xEF\xBB\xBF"[..], b"\xFF\xFE", b"\xFE\xFF"];
+            if first && bom.iter().any(|mark| buffer.starts_with(mark)) {
+                return Ok(false);
+            }
+            first = false;
+            let Ok(text) = std::str::from_utf8(&buffer[..cut]) else {
+                return Ok(false);
+            };
+            each(text, line)?;
+            line += text.bytes().filter(|&b| b == b'\n').count();
+            buffer.drain(..cut);
+            if end {
+                return Ok(true);
+            }
+        }
+    }
+}
+
 /// A reader of records that hands its documents over in groups: [`jsonl::each`],
 /// [`tsv::each`].
 type Records = fn(&str, &mut dyn FnMut(Vec<Document>)) -> std::result::Result<(), (usize, String)>;
@@ -426,6 +529,60 @@ fn record_passages(text: &str, line: usize, lang: Option<Lang>) -> Vec<Passage> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_read_in_pieces_are_checked_before_any_is_handed_over() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("big.jsonl");
+        let record = |i: usize| format!("{{\"id\":\"r{i}\",\"text\":\"友城合作 {i}\"}}\n");
+        let mut text: String = (0..400_000).map(record).collect();
+        std::fs::write(&path, &text).unwrap();
+        let file = CorpusFile {
+            path: path.clone(),
+            key: "big.jsonl".into(),
+            relative: "big.jsonl".into(),
+            format: Format::JsonLines,
+        };
+        assert!(file.streams(text.len() as u64), "{} bytes", text.len());
+        let hash = file.piece_hash().unwrap().expect("plain UTF-8");
+        assert_eq!(
+            hash,
+            format!("{:032x}", xxhash_rust::xxh3::xxh3_128(text.as_bytes()))
+        );
+        let mut lines = Vec::new();
+        file.read_records(&hash, &mut |group| {
+            lines.extend(group.iter().map(|d| (d.id.clone(), d.passages[0].line)))
+        })
+        .unwrap();
+        assert_eq!(lines.len(), 400_000);
+        assert!(lines
+            .iter()
+            .enumerate()
+            .all(|(i, (id, line))| *id == format!("r{i}") && *line as usize == i + 1));
+        // The file changed since it was hashed: the check finds it, before any hand-over.
+        let mut handed = 0;
+        let err = file
+            .read_records("0", &mut |group| handed += group.len())
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("changed while it was read"),
+            "{err}"
+        );
+        assert_eq!(handed, 0);
+        // A bad record: an error naming its line, before anything is handed over.
+        text.push_str("{\"id\": 1}\n");
+        std::fs::write(&path, &text).unwrap();
+        let hash = file.piece_hash().unwrap().unwrap();
+        let mut handed = 0;
+        let err = file
+            .read_records(&hash, &mut |group| handed += group.len())
+            .unwrap_err();
+        assert!(err.to_string().contains("400001"), "{err}");
+        assert_eq!(handed, 0);
+        // Not UTF-8: read whole instead.
+        std::fs::write(&path, b"\xFF\xFE{").unwrap();
+        assert_eq!(file.piece_hash().unwrap(), None);
+    }
 
     #[test]
     fn names_give_document_ids_and_language_tags() {

@@ -26,66 +26,51 @@ fn documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
 /// rows of a group are read on all cores). An error names the first malformed row's line;
 /// the groups before it have been handed over.
 pub fn each(text: &str, group: &mut dyn FnMut(Vec<Document>)) -> Result<(), (usize, String)> {
-    let mut lines = text.lines().enumerate();
-    let Some((_, header)) = lines.find(|(_, l)| !l.trim().is_empty()) else {
-        return Ok(());
-    };
-    let names: Vec<&str> = header.split('\t').map(str::trim).collect();
-    let mut columns: Vec<TextColumn> = names
-        .iter()
-        .enumerate()
-        .filter_map(|(index, name)| {
-            if name.eq_ignore_ascii_case("text") {
-                Some(TextColumn {
-                    index,
-                    lang: None,
-                    suffix: None,
-                })
-            } else {
-                lang_of_tag(name).map(|lang| TextColumn {
-                    index,
-                    lang: Some(lang),
-                    suffix: None,
-                })
-            }
-        })
-        .collect();
-    let Some(first_text) = columns.first().map(|c| c.index) else {
-        return Err((
-            1,
-            "the header has no text column (text, zh, en, ...)".into(),
-        ));
-    };
-    for i in 0..columns.len() {
-        if columns.iter().filter(|c| c.lang == columns[i].lang).count() > 1 {
-            columns[i].suffix = Some(names[columns[i].index].to_owned());
-        }
-    }
-    let title_column = names.iter().position(|n| n.eq_ignore_ascii_case("title"));
-    let id_columns: Vec<usize> = match names.iter().position(|n| n.eq_ignore_ascii_case("id")) {
-        Some(id) => vec![id],
-        None if first_text > 0 => (0..first_text).collect(),
-        None => return Err((1, "no id column and no key columns before the text".into())),
-    };
+    Rows::default().feed(text, 0, group)
+}
 
-    let table = Table {
-        width: names.len(),
-        id_columns,
-        columns,
-        title_column,
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut rows = lines.filter(|(_, l)| !l.trim().is_empty()).peekable();
-    while rows.peek().is_some() {
-        let chunks: Vec<Vec<(usize, &str)>> = (0..threads)
-            .map(|_| rows.by_ref().take(ROWS_PER_TASK).collect::<Vec<_>>())
-            .filter(|chunk| !chunk.is_empty())
-            .collect();
-        for chunk in crate::parallel::map(&chunks, |chunk| table.documents(chunk)) {
-            group(chunk?);
+/// A table read a piece at a time: the header from the first line that is not blank, then
+/// rows.
+#[derive(Default)]
+pub struct Rows {
+    table: Option<Table>,
+}
+
+impl Rows {
+    /// The documents of the rows of `text`, a piece of the file cut at a line end whose first
+    /// line is the file's line `first_line` (0-based), handed to `group` a few thousand rows
+    /// at a time.
+    pub fn feed(
+        &mut self,
+        text: &str,
+        first_line: usize,
+        group: &mut dyn FnMut(Vec<Document>),
+    ) -> Result<(), (usize, String)> {
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .map(|(i, line)| (first_line + i, line))
+            .filter(|(_, line)| !line.trim().is_empty())
+            .peekable();
+        let table = match &self.table {
+            Some(table) => table,
+            None => match lines.next() {
+                Some((_, header)) => self.table.insert(Table::of_header(header)?),
+                None => return Ok(()),
+            },
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        while lines.peek().is_some() {
+            let chunks: Vec<Vec<(usize, &str)>> = (0..threads)
+                .map(|_| lines.by_ref().take(ROWS_PER_TASK).collect::<Vec<_>>())
+                .filter(|chunk| !chunk.is_empty())
+                .collect();
+            for chunk in crate::parallel::map(&chunks, |chunk| table.documents(chunk)) {
+                group(chunk?);
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Rows a thread turns into documents at a time: a large table is split over all cores, a
@@ -101,6 +86,54 @@ struct Table {
 }
 
 impl Table {
+    /// What a header line says (an error is on line 1: a header is the first line that is
+    /// not blank).
+    fn of_header(header: &str) -> Result<Table, (usize, String)> {
+        let names: Vec<&str> = header.split('\t').map(str::trim).collect();
+        let mut columns: Vec<TextColumn> = names
+            .iter()
+            .enumerate()
+            .filter_map(|(index, name)| {
+                if name.eq_ignore_ascii_case("text") {
+                    Some(TextColumn {
+                        index,
+                        lang: None,
+                        suffix: None,
+                    })
+                } else {
+                    lang_of_tag(name).map(|lang| TextColumn {
+                        index,
+                        lang: Some(lang),
+                        suffix: None,
+                    })
+                }
+            })
+            .collect();
+        let Some(first_text) = columns.first().map(|c| c.index) else {
+            return Err((
+                1,
+                "the header has no text column (text, zh, en, ...)".into(),
+            ));
+        };
+        for i in 0..columns.len() {
+            if columns.iter().filter(|c| c.lang == columns[i].lang).count() > 1 {
+                columns[i].suffix = Some(names[columns[i].index].to_owned());
+            }
+        }
+        let title_column = names.iter().position(|n| n.eq_ignore_ascii_case("title"));
+        let id_columns: Vec<usize> = match names.iter().position(|n| n.eq_ignore_ascii_case("id")) {
+            Some(id) => vec![id],
+            None if first_text > 0 => (0..first_text).collect(),
+            None => return Err((1, "no id column and no key columns before the text".into())),
+        };
+        Ok(Table {
+            width: names.len(),
+            id_columns,
+            columns,
+            title_column,
+        })
+    }
+
     /// Documents of `rows` (0-based line index, line), or the first malformed row's line.
     fn documents(&self, rows: &[(usize, &str)]) -> Result<Vec<Document>, (usize, String)> {
         let mut documents = Vec::new();

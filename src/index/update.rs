@@ -102,10 +102,11 @@ enum Outcome {
     Failed(Error),
     /// Listed, then gone before it was read (deleted or renamed meanwhile): a removal.
     Vanished,
-    /// A big file of records, changed: read into the writer a group of records at a time.
+    /// A big file of records in UTF-8, changed: read again in pieces, into the writer a
+    /// group of records at a time.
     Records {
         hash: String,
-        bytes: Vec<u8>,
+        bytes: u64,
     },
 }
 
@@ -195,6 +196,7 @@ pub(crate) fn run(
         entries: BTreeMap::new(),
         skipped: skipped_files,
         to_carry: Vec::new(),
+        reverted: Vec::new(),
     };
     for (batch, batch_sizes) in batches(&files, &sizes) {
         let outcomes = crate::parallel::map(batch, |file| {
@@ -231,16 +233,16 @@ pub(crate) fn run(
                         None => writer.insert(open()?),
                     };
                     let mut entry = FileEntry {
-                        hash,
-                        bytes: bytes.len() as u64,
+                        hash: hash.clone(),
+                        bytes,
                         documents: 0,
                         passages: 0,
-                        encoding: String::new(),
+                        encoding: encoding_rs::UTF_8.name().to_owned(),
                     };
                     // Nothing is handed over before every record has been checked, so the
                     // old version is deleted with the first group, or kept if the file fails.
                     let mut added: Result<()> = Ok(());
-                    let read = file.read_each(bytes, options.encoding, &mut |documents| {
+                    let read = file.read_records(&hash, &mut |documents| {
                         if added.is_err() {
                             return;
                         }
@@ -256,15 +258,22 @@ pub(crate) fn run(
                     });
                     added?;
                     match read {
-                        Ok(encoding) => {
+                        Ok(()) => {
                             if entry.documents == 0 && old.is_some() && !options.full {
                                 writer.delete(&file.key);
                             }
-                            entry.encoding = encoding.to_owned();
                             count_change(&mut report, old, &entry);
                             found.entries.insert(file.key.clone(), entry);
                         }
-                        Err(err) => found.keep_old(file, old, err),
+                        Err(err) => {
+                            // Changed while it was read, after groups went to the writer:
+                            // they are taken back, and the old version carried over.
+                            if entry.documents > 0 {
+                                writer.delete(&file.key);
+                                found.reverted.push(&file.key);
+                            }
+                            found.keep_old(file, old, err);
+                        }
                     }
                 }
                 Outcome::Vanished => {
@@ -316,7 +325,14 @@ pub(crate) fn run(
     };
     let mut writer = writer;
     observer.committing();
-    writer.finish(live.as_deref(), &found.to_carry, observer)?;
+    let carried: Vec<&str> = match options.full {
+        true => found.to_carry,
+        false => (found.reverted.iter())
+            .filter(|key| old_files.contains_key(**key))
+            .copied()
+            .collect(),
+    };
+    writer.finish(live.as_deref(), &carried, observer)?;
     store.write_manifest(&writer.generation, &manifest)?;
     store.publish(&writer.generation, &lock)?;
     writer.published();
@@ -331,6 +347,9 @@ struct Found<'a> {
     skipped: Vec<Skipped>,
     /// Files that failed and had an old version, which a full run carries over.
     to_carry: Vec<&'a str>,
+    /// Files whose new version was taken back from the writer (any run carries their old
+    /// version over, if they had one).
+    reverted: Vec<&'a str>,
 }
 
 impl<'a> Found<'a> {
@@ -386,15 +405,30 @@ fn batches<'a>(
 }
 
 fn read_one(file: &CorpusFile, old: Option<&FileEntry>, options: &UpdateOptions) -> Outcome {
+    let vanished = |e: &std::io::Error| {
+        e.kind() == std::io::ErrorKind::NotFound
+            && std::fs::symlink_metadata(&file.path)
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    };
+    let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
+    if file.streams(size) && options.encoding.is_none() {
+        match file.piece_hash() {
+            Ok(Some(hash)) => {
+                if let (Some(old), false) = (old, options.full) {
+                    if old.hash == hash {
+                        return Outcome::Unchanged(old.clone());
+                    }
+                }
+                return Outcome::Records { hash, bytes: size };
+            }
+            Ok(None) => {} // not plain UTF-8: read whole and decoded below
+            Err(Error::Io { source, .. }) if vanished(&source) => return Outcome::Vanished,
+            Err(err) => return Outcome::Failed(err),
+        }
+    }
     let bytes = match std::fs::read(&file.path) {
         Ok(bytes) => bytes,
-        Err(e)
-            if e.kind() == std::io::ErrorKind::NotFound
-                && std::fs::symlink_metadata(&file.path)
-                    .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) =>
-        {
-            return Outcome::Vanished
-        }
+        Err(e) if vanished(&e) => return Outcome::Vanished,
         Err(e) => return Outcome::Failed(Error::io(&file.path)(e)),
     };
     let hash = format!("{:032x}", xxh3_128(&bytes));
@@ -404,9 +438,6 @@ fn read_one(file: &CorpusFile, old: Option<&FileEntry>, options: &UpdateOptions)
         if old.hash == hash && same_encoding {
             return Outcome::Unchanged(old.clone());
         }
-    }
-    if file.format.has_records() && bytes.len() > corpus::STREAMED_BYTES {
-        return Outcome::Records { hash, bytes };
     }
     match file.read(bytes, options.encoding) {
         Ok((documents, encoding)) => Outcome::Changed {
@@ -536,15 +567,16 @@ impl GenerationWriter {
         Ok(())
     }
 
-    /// Carry over the files that failed (in a full run), commit, and end a build from scratch
-    /// as one segment.
+    /// Carry over `to_carry` from the live generation (the files that failed in a full run,
+    /// those whose new version was taken back in any run), commit, and end a build from
+    /// scratch as one segment.
     fn finish(
         &mut self,
         live: Option<&Path>,
         to_carry: &[&str],
         observer: &dyn Observer,
     ) -> Result<()> {
-        if let (Some(live), true) = (live, self.full) {
+        if let Some(live) = live {
             carry_over(live, to_carry, &self.fields, self.writer())?;
         }
         if observer.cancelled() {
