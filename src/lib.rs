@@ -33,7 +33,6 @@ pub mod analysis;
 pub mod corpus;
 mod error;
 pub mod index;
-mod parallel;
 pub mod query;
 pub mod search;
 pub mod text;

@@ -59,13 +59,15 @@ impl Rows {
                 None => return Ok(()),
             },
         };
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        use rayon::prelude::*;
+        let threads = rayon::current_num_threads();
         while lines.peek().is_some() {
             let chunks: Vec<Vec<(usize, &str)>> = (0..threads)
                 .map(|_| lines.by_ref().take(ROWS_PER_TASK).collect::<Vec<_>>())
                 .filter(|chunk| !chunk.is_empty())
                 .collect();
-            for chunk in crate::parallel::map(&chunks, |chunk| table.documents(chunk)) {
+            let documents: Vec<_> = chunks.par_iter().map(|c| table.documents(c)).collect();
+            for chunk in documents {
                 group(chunk?);
             }
         }

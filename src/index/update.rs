@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use tantivy::collector::DocSetCollector;
 use tantivy::query::TermQuery;
@@ -199,12 +200,15 @@ pub(crate) fn run(
         reverted: Vec::new(),
     };
     for (batch, batch_sizes) in batches(&files, &sizes) {
-        let outcomes = crate::parallel::map(batch, |file| {
-            if observer.cancelled() {
-                return Outcome::Failed(Error::Interrupted);
-            }
-            read_one(file, old_files.get(&file.key), options)
-        });
+        let outcomes: Vec<Outcome> = batch
+            .par_iter()
+            .map(|file| {
+                if observer.cancelled() {
+                    return Outcome::Failed(Error::Interrupted);
+                }
+                read_one(file, old_files.get(&file.key), options)
+            })
+            .collect();
         if observer.cancelled() {
             return Err(Error::Interrupted);
         }

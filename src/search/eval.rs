@@ -197,14 +197,18 @@ pub(crate) fn search_batch(
     options: &crate::SearchOptions,
     ranking: Ranking,
 ) -> Vec<Result<Vec<crate::Hit>>> {
-    crate::parallel::map(queries, |line| {
-        searcher
-            .parse_query(&line.query, options)
-            .and_then(|q| match ranking {
-                Ranking::Passages => searcher.search_parsed(&q, options),
-                Ranking::Documents => searcher.search_documents(&q, options),
-            })
-    })
+    use rayon::prelude::*;
+    queries
+        .par_iter()
+        .map(|line| {
+            searcher
+                .parse_query(&line.query, options)
+                .and_then(|q| match ranking {
+                    Ranking::Passages => searcher.search_parsed(&q, options),
+                    Ranking::Documents => searcher.search_documents(&q, options),
+                })
+        })
+        .collect()
 }
 
 /// Rank documents for every query through `searcher` and measure the run against `qrels`.
