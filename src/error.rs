@@ -27,6 +27,9 @@ pub enum Error {
     #[error("interrupted; the previous index is unchanged")]
     Interrupted,
 
+    #[error("{} is not a model declsearch reads: {reason}", path.display())]
+    BadModel { path: PathBuf, reason: String },
+
     #[error("cannot read {}: {source}", path.display())]
     Io {
         path: PathBuf,

@@ -35,6 +35,7 @@ mod error;
 pub mod index;
 pub mod query;
 pub mod search;
+pub mod semantic;
 pub mod text;
 
 pub use analysis::{Analyzer, UserDict};

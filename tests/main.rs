@@ -17,4 +17,5 @@ mod real_text;
 mod recall;
 mod reindex;
 mod seed_acceptance;
+mod semantic;
 mod serve;
