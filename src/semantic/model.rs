@@ -21,7 +21,8 @@ use crate::error::{Error, Result};
 /// A tensor of the model file: where its data lies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tensor {
-    /// The file's type code (0: `f32`; 2: 4-bit blocks).
+    /// The file's type code (0: `f32`; 1: 4-bit blocks of 32 values, an `f16` scale and 16
+    /// bytes of nibbles).
     pub dtype: u8,
     /// Elements.
     pub elements: u32,
@@ -59,7 +60,10 @@ struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     fn take(&mut self, n: usize, what: &str) -> std::result::Result<&'a [u8], String> {
-        let end = self.at.checked_add(n).filter(|&end| end <= self.bytes.len());
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|&end| end <= self.bytes.len());
         let end = end.ok_or_else(|| format!("the file ends inside {what}"))?;
         let taken = &self.bytes[self.at..end];
         self.at = end;
@@ -71,15 +75,21 @@ impl<'a> Cursor<'a> {
     }
 
     fn u16(&mut self, what: &str) -> std::result::Result<u16, String> {
-        Ok(u16::from_le_bytes(self.take(2, what)?.try_into().expect("2 bytes")))
+        Ok(u16::from_le_bytes(
+            self.take(2, what)?.try_into().expect("2 bytes"),
+        ))
     }
 
     fn u32(&mut self, what: &str) -> std::result::Result<u32, String> {
-        Ok(u32::from_le_bytes(self.take(4, what)?.try_into().expect("4 bytes")))
+        Ok(u32::from_le_bytes(
+            self.take(4, what)?.try_into().expect("4 bytes"),
+        ))
     }
 
     fn u64(&mut self, what: &str) -> std::result::Result<u64, String> {
-        Ok(u64::from_le_bytes(self.take(8, what)?.try_into().expect("8 bytes")))
+        Ok(u64::from_le_bytes(
+            self.take(8, what)?.try_into().expect("8 bytes"),
+        ))
     }
 
     fn f32(&mut self, what: &str) -> std::result::Result<f32, String> {
@@ -118,7 +128,9 @@ impl ModelFile {
         }
         let version = c.u32("the version").map_err(bad)?;
         if version != 1 {
-            return Err(bad(format!("version {version}; this build reads version 1")));
+            return Err(bad(format!(
+                "version {version}; this build reads version 1"
+            )));
         }
         let mut dimension = |what| c.count(what, 1 << 20);
         let hidden = dimension("the hidden size").map_err(bad)?;
@@ -215,5 +227,10 @@ fn read_tokenizer(c: &mut Cursor) -> std::result::Result<Tokenizer, String> {
         normalisation.insert(from, to);
     }
     let [bos, eos, pad, unk] = special.map(|id| id as u32);
-    Ok(Tokenizer::new(&texts, &scores, normalisation, [bos, eos, pad, unk]))
+    Ok(Tokenizer::new(
+        &texts,
+        &scores,
+        normalisation,
+        [bos, eos, pad, unk],
+    ))
 }

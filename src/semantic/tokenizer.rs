@@ -154,9 +154,25 @@ mod tests {
     use super::*;
 
     fn tokenizer() -> Tokenizer {
-        let pieces = ["<s>", "</s>", "<pad>", "<unk>", "▁", "▁上合", "上", "合", "组织", "▁a", "b", "▁ab"];
-        let scores = [0.0, 0.0, 0.0, 0.0, -2.0, -3.0, -4.0, -4.0, -3.5, -2.0, -3.0, -4.5];
-        let normalisation = HashMap::from([('\u{3000}', " ".to_owned()), ('\u{200B}', String::new())]);
+        let pieces = [
+            "<s>",
+            "</s>",
+            "<pad>",
+            "<unk>",
+            "▁",
+            "▁上合",
+            "上",
+            "合",
+            "组织",
+            "▁a",
+            "b",
+            "▁ab",
+        ];
+        let scores = [
+            0.0, 0.0, 0.0, 0.0, -2.0, -3.0, -4.0, -4.0, -3.5, -2.0, -3.0, -4.5,
+        ];
+        let normalisation =
+            HashMap::from([('\u{3000}', " ".to_owned()), ('\u{200B}', String::new())]);
         Tokenizer::new(&pieces, &scores, normalisation, [0, 1, 2, 3])
     }
 
