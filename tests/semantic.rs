@@ -147,9 +147,9 @@ fn texts() -> Vec<String> {
         .map(str::to_owned),
     );
     texts.truncate(198);
-    let long: String = texts[..40].concat();
-    texts.push(long.clone());
-    texts.push(long.repeat(3));
+    // Past 512 tokens: two and about five windows.
+    texts.push(texts[..12].concat());
+    texts.push(texts[..30].concat());
     texts
 }
 
