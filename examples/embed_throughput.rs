@@ -2,9 +2,10 @@
 //! and the UDHR: passages on all cores (tokens a second), then single queries on one thread.
 //!
 //! ```text
-//! cargo run --release --example embed_throughput -- MODEL_FILE
+//! cargo run --release --example embed_throughput -- MODEL_FILE [TEXTS_OUT]
 //! ```
-//! prints `passages tokens=N seconds=S tokens_per_s=R` and `query p50_ms=X`.
+//! prints `passages tokens=N seconds=S tokens_per_s=R` and `query p50_ms=X`, and writes the
+//! texts as JSON lines to `TEXTS_OUT` (for the reference engine: `benches/semantic.sh`).
 
 use std::time::Instant;
 
@@ -25,6 +26,13 @@ fn main() {
         for row in udhr.lines().skip(1) {
             texts.extend(row.split('\t').skip(1).map(str::to_owned));
         }
+    }
+    if let Some(out) = std::env::args().nth(2) {
+        let lines: String = texts
+            .iter()
+            .map(|t| serde_json::to_string(t).expect("a string") + "\n")
+            .collect();
+        std::fs::write(out, lines).expect("the texts written");
     }
     let tokenizer = &encoder.file().tokenizer;
     let tokens: usize = texts.iter().map(|t| tokenizer.token_count(t, false)).sum();
