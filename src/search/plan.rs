@@ -302,6 +302,17 @@ impl Plan {
                         true => add("bag".into(), Role::Optional, bag(clause, Bag::All, 1.0)),
                         false => {
                             gate.push(bag(clause, Bag::Admitting, QUESTION_BAG_WEIGHT));
+                            // A clause whose characters stand alone between punctuation
+                            // (`房？...《格`) has no bigram, and its characters may sit inside
+                            // longer words of the passage (心房, 格斗): a passage holding every
+                            // one of them is admitted too, so that the clause's literal text
+                            // always finds its passage. They score in the bag below.
+                            if clause.bigrams.is_empty() && !clause.unigrams.is_empty() {
+                                let each = (clause.unigrams.iter())
+                                    .map(|(_, c)| Node::term(Field::Chars, c, 0.0))
+                                    .collect();
+                                gate.push(Node::All(each));
+                            }
                             let chars = bag(clause, Bag::Chars, QUESTION_BAG_WEIGHT);
                             add("bag, characters".into(), Role::Optional, chars);
                         }
@@ -312,7 +323,9 @@ impl Plan {
         if !gate.is_empty() {
             plan.parts.push(Part {
                 clause: None,
-                label: "gate: any word or bigram, bags".into(),
+                label:
+                    "gate: any word, bigram or bag, or every character of a clause without bigrams"
+                        .into(),
                 role: Role::Required,
                 node: Node::any(gate),
             });
