@@ -259,11 +259,9 @@ impl CorpusFile {
         Ok((documents, encoding))
     }
 
-    /// As [`CorpusFile::read`], handing the documents to `group` as they are made. A file of
-    /// records (`.jsonl`, `.tsv`) over [`STREAMED_BYTES`] is read twice: once to check every
-    /// record, then to hand its documents over a few thousand records at a time, so that a
-    /// big table never exists as documents all at once. Other files are one group. Nothing
-    /// of a file that fails is handed over.
+    /// As [`CorpusFile::read`], handing the documents to `group` (one group: nothing of a
+    /// file that fails is handed over). A big file of records is read from disk in pieces by
+    /// [`CorpusFile::read_records`] instead.
     pub fn read_each(
         &self,
         bytes: Vec<u8>,
@@ -304,25 +302,6 @@ impl CorpusFile {
             line,
             reason,
         };
-        let records = match self.format {
-            Format::JsonLines => Some(jsonl::each as Records),
-            Format::Tsv => Some(tsv::each as Records),
-            _ => None,
-        };
-        if let Some(each) = records {
-            let each = |group: &mut dyn FnMut(Vec<Document>)| {
-                each(&text, group).map_err(|(l, r)| malformed(l, r))
-            };
-            if text.len() > STREAMED_BYTES {
-                each(&mut |_| {})?;
-                each(&mut |documents| group(finish(documents, tag)))?;
-            } else {
-                let mut documents = Vec::new();
-                each(&mut |more| documents.extend(more))?;
-                group(finish(documents, tag));
-            }
-            return Ok(decoded.encoding);
-        }
         let documents = match self.format {
             Format::Text => vec![Document {
                 id: stem,
@@ -339,7 +318,9 @@ impl CorpusFile {
                 title: None,
                 passages: html::passages(&text),
             }],
-            _ => unreachable!("read above"),
+            Format::JsonLines => jsonl::documents(&text).map_err(|(l, r)| malformed(l, r))?,
+            Format::Tsv => tsv::documents(&text).map_err(|(l, r)| malformed(l, r))?,
+            Format::Pdf | Format::Docx | Format::Odt => unreachable!("read above"),
         };
         group(finish(documents, tag));
         Ok(decoded.encoding)
@@ -449,12 +430,8 @@ impl CorpusFile {
     }
 }
 
-/// A reader of records that hands its documents over in groups: [`jsonl::each`],
-/// [`tsv::each`].
-type Records = fn(&str, &mut dyn FnMut(Vec<Document>)) -> std::result::Result<(), (usize, String)>;
-
-/// Size over which a file of records is read twice, checked and then handed over in groups
-/// (see [`CorpusFile::read_each`]); a smaller one is read once, and is one group.
+/// Size over which the indexer reads a file of records in pieces rather than whole (see
+/// [`CorpusFile::read_records`]).
 pub const STREAMED_BYTES: usize = 8 << 20;
 
 /// What the manifest records as the encoding of a file whose format defines its own (PDF,

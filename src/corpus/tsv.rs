@@ -15,8 +15,7 @@ struct TextColumn {
     suffix: Option<String>,
 }
 
-#[cfg(test)]
-fn documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
+pub fn documents(text: &str) -> Result<Vec<Document>, (usize, String)> {
     let mut documents = Vec::new();
     each(text, &mut |group| documents.extend(group))?;
     Ok(documents)

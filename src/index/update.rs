@@ -220,10 +220,7 @@ pub(crate) fn run(
                     found.entries.insert(file.key.clone(), entry);
                 }
                 Outcome::Changed { entry, documents } => {
-                    let writer = match &mut writer {
-                        Some(writer) => writer,
-                        None => writer.insert(open()?),
-                    };
+                    let writer = opened(&mut writer, &open)?;
                     if old.is_some() && !options.full {
                         writer.delete(&file.key);
                     }
@@ -232,10 +229,7 @@ pub(crate) fn run(
                     found.entries.insert(file.key.clone(), entry);
                 }
                 Outcome::Records { hash, bytes } => {
-                    let writer = match &mut writer {
-                        Some(writer) => writer,
-                        None => writer.insert(open()?),
-                    };
+                    let writer = opened(&mut writer, &open)?;
                     let mut entry = FileEntry {
                         hash: hash.clone(),
                         bytes,
@@ -283,10 +277,7 @@ pub(crate) fn run(
                 Outcome::Vanished => {
                     if old.is_some() {
                         report.removed += 1;
-                        let writer = match &mut writer {
-                            Some(writer) => writer,
-                            None => writer.insert(open()?),
-                        };
+                        let writer = opened(&mut writer, &open)?;
                         if !options.full {
                             writer.delete(&file.key);
                         }
@@ -342,6 +333,17 @@ pub(crate) fn run(
     writer.published();
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// The run's writer, opened (the generation created) on first use.
+fn opened<'w>(
+    writer: &'w mut Option<GenerationWriter>,
+    open: &impl Fn() -> Result<GenerationWriter>,
+) -> Result<&'w mut GenerationWriter> {
+    Ok(match writer {
+        Some(writer) => writer,
+        None => writer.insert(open()?),
+    })
 }
 
 /// What a run has found of the corpus so far.
