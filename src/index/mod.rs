@@ -10,6 +10,7 @@ mod schema;
 mod store;
 mod tokenizer;
 mod update;
+pub mod vectors;
 
 use std::path::{Path, PathBuf};
 
@@ -29,7 +30,7 @@ pub use store::{DirState, GenerationStore, WriterLock};
 pub use tokenizer::{
     register_tokenizers, DeclTokenizer, CHAR_TOKENIZER, GRAM_TOKENIZER, INDEX_TOKENIZER,
 };
-pub use update::{Observer, Silent, UpdateOptions, UpdateReport};
+pub use update::{Observer, SemanticReport, Silent, UpdateOptions, UpdateReport};
 
 /// An opened index, ready to search.
 pub struct Index {
@@ -45,6 +46,13 @@ pub struct Index {
     pub(crate) has_titles: bool,
     /// Counterparts computed so far, by translation group (`--parallel`).
     pub(crate) counterparts: crate::search::counterpart::Cache,
+    /// The generation's meaning vectors (`index --semantic`), or why they cannot be used;
+    /// `None` when it has none.
+    pub(crate) dense: Option<std::result::Result<vectors::Dense, String>>,
+    /// The model that embeds semantic queries: set, or found on the first one.
+    model: std::sync::OnceLock<std::sync::Arc<crate::semantic::Model>>,
+    /// Held while the model is opened, so that concurrent first queries open it once.
+    opening_model: std::sync::Mutex<()>,
 }
 
 /// Opens of an index that a publish may interrupt, at most: each publish takes a whole
@@ -145,7 +153,17 @@ impl Index {
                 .inverted_index(fields.title)
                 .is_ok_and(|inverted| inverted.terms().num_terms() > 0)
         });
+        let dense = match &manifest.semantic {
+            None => None,
+            Some(_) => Some(match vectors::Vectors::open(generation)? {
+                Some(found) => vectors::Dense::new(found, &reader.searcher()),
+                None => Err("; its vectors file is missing".into()),
+            }),
+        };
         Ok(Index {
+            dense,
+            model: std::sync::OnceLock::new(),
+            opening_model: std::sync::Mutex::new(()),
             dir: dir.to_path_buf(),
             generation: generation.to_path_buf(),
             reader,
@@ -172,6 +190,69 @@ impl Index {
     /// What the index was built from.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
+    }
+
+    /// Whether the index has meaning vectors ([`SearchOptions::semantic`] needs them).
+    pub fn has_vectors(&self) -> bool {
+        matches!(self.dense, Some(Ok(_)))
+    }
+
+    /// Embed semantic queries with `model`, which must be the one the index's vectors were
+    /// made with. Without it, the first semantic search opens the model that
+    /// [`crate::semantic::model_path`] finds.
+    pub fn set_model(&self, model: std::sync::Arc<crate::semantic::Model>) -> Result<()> {
+        self.check_model(&model)?;
+        let _ = self.model.set(model);
+        Ok(())
+    }
+
+    /// Whether semantic searches can run: an error naming what is missing (the vectors, or
+    /// the model, opened here if it was not set) otherwise.
+    pub fn check_semantic(&self) -> Result<()> {
+        self.semantic().map(|_| ())
+    }
+
+    /// The model of semantic queries, and the index's vectors.
+    pub(crate) fn semantic(&self) -> Result<(&crate::semantic::Model, &vectors::Dense)> {
+        let dense = match &self.dense {
+            Some(Ok(dense)) => dense,
+            Some(Err(reason)) => {
+                return Err(Error::NoVectors {
+                    path: self.dir.clone(),
+                    reason: format!(" that it can use: {reason}"),
+                })
+            }
+            None => {
+                return Err(Error::NoVectors {
+                    path: self.dir.clone(),
+                    reason: String::new(),
+                })
+            }
+        };
+        if let Some(model) = self.model.get() {
+            return Ok((model, dense));
+        }
+        let _opening = self.opening_model.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(model) = self.model.get() {
+            return Ok((model, dense));
+        }
+        let model = crate::semantic::Model::open(&crate::semantic::model_path(None)?)?;
+        self.check_model(&model)?;
+        Ok((self.model.get_or_init(|| std::sync::Arc::new(model)), dense))
+    }
+
+    fn check_model(&self, model: &crate::semantic::Model) -> Result<()> {
+        match &self.manifest.semantic {
+            Some(id) if id != model.id() => Err(Error::NoVectors {
+                path: self.dir.clone(),
+                reason: format!(
+                    " of the model {} ({}): they were made by {id}",
+                    model.id(),
+                    model.path().display()
+                ),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// The analysis the index was built with (its user dictionary included).

@@ -23,6 +23,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::manifest::{Manifest, MANIFEST_FILE};
+use super::vectors::VECTORS_FILE;
 use crate::error::{Error, Result};
 
 pub const CURRENT_FILE: &str = "CURRENT";
@@ -220,7 +221,8 @@ impl GenerationStore {
         for entry in fs::read_dir(from).map_err(Error::io(from))? {
             let entry = entry.map_err(Error::io(from))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".lock") || name == MANIFEST_FILE {
+            // The new generation writes vectors of its own, if any.
+            if name.ends_with(".lock") || name == MANIFEST_FILE || name == VECTORS_FILE {
                 continue;
             }
             let target = to.join(&name);

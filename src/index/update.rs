@@ -22,12 +22,14 @@ use tantivy::{IndexWriter, TantivyDocument, Term};
 use xxhash_rust::xxh3::xxh3_128;
 
 use super::register_tokenizers;
+use super::vectors::Vectors;
 use super::{
     check_compatible, Fields, FileEntry, GenerationStore, Manifest, StoredPassage, FORMAT,
 };
 use crate::analysis::{Analyzer, UserDict};
 use crate::corpus::{self, CorpusFile, Document, Skipped};
 use crate::error::{Error, Result};
+use crate::semantic::Model;
 
 /// How to reindex.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +43,12 @@ pub struct UpdateOptions {
     /// it declares or its bytes are in: [`crate::text::Encoding::for_label`]. A file indexed
     /// in another encoding is read again.
     pub encoding: Option<&'static crate::text::Encoding>,
+    /// Embed the passages with this model and store their vectors (`--semantic`; see
+    /// [`super::vectors`]). Without it, an index that has vectors keeps them current with
+    /// the model [`crate::semantic::model_path`] finds, unless `no_semantic`.
+    pub semantic: Option<std::sync::Arc<crate::semantic::Model>>,
+    /// Drop the index's vectors (`--no-semantic`).
+    pub no_semantic: bool,
 }
 
 /// What a reindex did. Serialises to the `declsearch index --json` summary.
@@ -59,9 +67,24 @@ pub struct UpdateReport {
     pub seconds: f64,
     /// Files in the index after the run, by format (`txt`, `md`, `html`, `jsonl`, `tsv`).
     pub formats: BTreeMap<String, u64>,
+    /// The meaning vectors of an index with them: the model, and the passages embedded by
+    /// this run and taken from earlier ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub semantic: Option<SemanticReport>,
     /// Each skipped file and why.
     #[serde(skip)]
     pub skipped_files: Vec<Skipped>,
+}
+
+/// The vectors part of an [`UpdateReport`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SemanticReport {
+    /// [`crate::semantic::Model::id`].
+    pub model: String,
+    /// Passages embedded by this run.
+    pub embedded: u64,
+    /// Passages whose vector was made before (unchanged, or embedded by an unfinished run).
+    pub reused: u64,
 }
 
 impl UpdateReport {
@@ -82,6 +105,11 @@ pub trait Observer: Sync {
     /// Every file is read and in the writer: the index is being committed (and a build from
     /// scratch merged).
     fn committing(&self) {}
+    /// The segments are final, and this many passages are to be embedded (`--semantic`);
+    /// the others take vectors made before.
+    fn embedding(&self, _passages: u64) {}
+    /// This many passages of the run are embedded so far.
+    fn embedded(&self, _passages: u64) {}
     /// Whether the run should stop (the user pressed Ctrl-C): it then ends with
     /// [`Error::Interrupted`], removes its unfinished generation and leaves the live one.
     fn cancelled(&self) -> bool {
@@ -152,6 +180,8 @@ pub(crate) fn run(
     let same_roots = previous
         .as_ref()
         .is_some_and(|m| m.corpus == corpus || corpus::same_roots(&m.corpus, corpus));
+    let had_vectors = previous.as_ref().and_then(|m| m.semantic.clone());
+    let model = semantic_model(dir, options, had_vectors.is_some())?;
     let old_files = previous.map(|m| m.files).unwrap_or_default();
 
     let (files, skipped_files) = corpus::list(corpus)?;
@@ -178,10 +208,13 @@ pub(crate) fn run(
         seconds: 0.0,
         formats: BTreeMap::new(),
         skipped_files: Vec::new(),
+        semantic: None,
     };
     // The new generation is made as soon as something is to be written, and files stream
     // into it batch by batch: nothing holds more than one batch of the corpus.
-    let must_write = live.is_none() || options.full || !removed.is_empty() || !same_roots;
+    let vectors_change = model.as_ref().map(|m| m.id()) != had_vectors.as_deref();
+    let must_write =
+        live.is_none() || options.full || !removed.is_empty() || !same_roots || vectors_change;
     let open = || {
         let mut writer =
             GenerationWriter::create(&store, &lock, live.as_deref(), &analyzer, options.full)?;
@@ -300,6 +333,7 @@ pub(crate) fn run(
         user_dict: analyzer.user_dict().cloned(),
         corpus: corpus.to_vec(),
         files: found.entries,
+        semantic: model.as_ref().map(|m| m.id().to_owned()),
     };
     report.documents = manifest.documents();
     report.passages = manifest.passages();
@@ -328,11 +362,62 @@ pub(crate) fn run(
             .collect(),
     };
     writer.finish(live.as_deref(), &carried, observer)?;
+    if let Some(model) = &model {
+        let live_vectors = match &live {
+            Some(generation) => Vectors::open(generation).ok().flatten(),
+            None => None,
+        };
+        let index = writer.index.as_ref().expect("open until dropped");
+        let done = super::vectors::write(
+            dir,
+            &writer.generation,
+            index,
+            &writer.fields,
+            model,
+            live_vectors.as_ref(),
+            observer,
+        )?;
+        report.semantic = Some(SemanticReport {
+            model: model.id().to_owned(),
+            embedded: done.embedded,
+            reused: done.reused,
+        });
+    }
     store.write_manifest(&writer.generation, &manifest)?;
     store.publish(&writer.generation, &lock)?;
     writer.published();
+    super::vectors::remove_pending(dir);
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// The model whose vectors the new generation gets: the one given, else (for an index that
+/// has vectors) the one found where models are looked for; none with `no_semantic`.
+fn semantic_model(
+    dir: &Path,
+    options: &UpdateOptions,
+    had_vectors: bool,
+) -> Result<Option<std::sync::Arc<Model>>> {
+    if options.no_semantic {
+        return Ok(None);
+    }
+    if let Some(model) = &options.semantic {
+        return Ok(Some(model.clone()));
+    }
+    if !had_vectors {
+        return Ok(None);
+    }
+    let path = crate::semantic::model_path(None).map_err(|err| match err {
+        Error::NoModel { reason } => Error::NoModel {
+            reason: format!(
+                "{reason} (the index in {} has meaning vectors to keep current; \
+                 `declsearch index --no-semantic` drops them)",
+                dir.display()
+            ),
+        },
+        other => other,
+    })?;
+    Ok(Some(std::sync::Arc::new(Model::open(&path)?)))
 }
 
 /// The run's writer, opened (the generation created) on first use.

@@ -90,6 +90,9 @@ pub struct Query {
     pub docs: Vec<String>,
     /// Stop words left out of the ranking.
     pub dropped: Vec<String>,
+    /// What a semantic search embeds: the words and phrases to find as typed, in order (stop
+    /// words kept; exclusions, `+`, quotes and filters left out).
+    pub semantic_text: String,
 }
 
 /// One word or phrase of a query.
@@ -189,6 +192,7 @@ impl Query {
             lang: None,
             docs: Vec::new(),
             dropped: Vec::new(),
+            semantic_text: String::new(),
         };
         for item in items(input)? {
             match item {
@@ -209,6 +213,12 @@ impl Query {
                         Occur::Should if all => Occur::Must,
                         occur => occur,
                     };
+                    if occur != Occur::MustNot {
+                        if !query.semantic_text.is_empty() {
+                            query.semantic_text.push(' ');
+                        }
+                        query.semantic_text.push_str(text);
+                    }
                     let Some(mut clause) = analyze_clause(analyzer, text, phrase, occur) else {
                         continue;
                     };

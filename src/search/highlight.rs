@@ -208,6 +208,37 @@ pub fn find(text: &str, clauses: &[Clause], analyzer: &Analyzer) -> Matches {
     }
 }
 
+/// The query's words each alone, and the bigrams of its Han text, wherever they occur in
+/// `text`: what a passage found by meaning alone shares with the query, though it holds none
+/// of its units whole (`自由` of `言論自由` in `发表意见的自由`).
+pub fn overlap(text: &str, clauses: &[Clause], analyzer: &Analyzer) -> Vec<Range<usize>> {
+    let sought: Vec<&Clause> = clauses
+        .iter()
+        .filter(|c| c.occur != Occur::MustNot)
+        .collect();
+    let (mut han, mut firsts) = (false, Vec::new());
+    for (_, term) in sought.iter().flat_map(|c| &c.terms) {
+        match term.chars().next() {
+            Some(c) if is_han(c) => han = true,
+            Some(c) if !firsts.contains(&c) => firsts.push(c),
+            _ => {}
+        }
+    }
+    let mut surface = Surface::new(text, han, firsts);
+    let mut ranges = Vec::new();
+    for clause in sought {
+        for (_, term) in &clause.terms {
+            let all_han = term.chars().all(is_han);
+            let han = all_han.then_some(term.as_str());
+            surface.find(analyzer, &[(0, term.clone())], han, &mut ranges);
+        }
+        for (_, gram) in &clause.bigrams {
+            surface.find_han(gram, &mut ranges);
+        }
+    }
+    merge(ranges)
+}
+
 fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
     ranges.sort_by_key(|r| (r.start, r.end));
     let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());

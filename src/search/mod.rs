@@ -10,6 +10,7 @@ pub mod eval;
 pub mod explain;
 #[doc(hidden)] // reached by the property tests and fuzz targets; hits carry highlights
 pub mod highlight;
+pub mod hybrid;
 pub mod plan;
 pub mod rank;
 pub mod snippet;
@@ -57,6 +58,10 @@ pub struct SearchOptions {
     /// Read every unquoted word of letters as pinyin too, as if typed `py:word`, joining
     /// neighbours (`jian pin`) where the index holds a form of the joined letters.
     pub pinyin: bool,
+    /// Rank by meaning too: fuse the cosine of the query's and the passages' embeddings with
+    /// the lexical score ([`hybrid`]). Needs an index with vectors (`index --semantic`) and
+    /// the model.
+    pub semantic: bool,
 }
 
 impl Default for SearchOptions {
@@ -71,6 +76,7 @@ impl Default for SearchOptions {
             parallel: false,
             pinyin: false,
             cross: false,
+            semantic: false,
         }
     }
 }
@@ -122,6 +128,9 @@ pub struct Hit {
     /// holds a translation (see [`crate::search::counterpart`]); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallel: Option<crate::Counterpart>,
+    /// In a semantic search, the scores fused into [`Hit::score`] and the weight of meaning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub semantic: Option<hybrid::Fusion>,
     /// For a query with expansions (`--cross`, pinyin): each `[typed, form]` through which
     /// the passage matched a clause that it does not match as typed; empty when it matched
     /// directly. Absent for a query without expansions.
@@ -218,6 +227,7 @@ impl<'a> Searcher<'a> {
             lang: None,
             docs: vec![id.to_owned()],
             dropped: Vec::new(),
+            semantic_text: String::new(),
         };
         let options = SearchOptions {
             limit: usize::MAX,
@@ -293,26 +303,39 @@ impl<'a> Searcher<'a> {
         let index = self.index;
         let plan = Plan::new(query, options);
         let wanted = options.offset.saturating_add(options.limit);
-        let mut ranked = self.ranker.rank(self, &plan, wanted)?;
+        let mut ranked = self.rank(&plan, wanted)?;
         ranked.drain(..options.offset.min(ranked.len()));
         // The whole plan's query scores as the run that ranked did (see `LexicalRanker`).
         let explained = options.explain.then(|| plan.query(&index.fields));
         ranked
             .into_iter()
             .enumerate()
-            .map(|(i, Candidate { score, address, .. })| {
+            .map(|(i, candidate)| {
+                let address = candidate.address;
                 let stored = self.stored(address)?;
                 let rank = options.offset + i + 1;
-                let mut hit = self.shown(rank, score, stored, &query.clauses, options)?;
+                let mut hit = self.shown(rank, candidate.score, stored, &query.clauses, options)?;
+                hit.semantic = candidate.semantic;
                 if let Some(explained) = &explained {
-                    let explanation = explained
-                        .explain(&self.snapshot, address)
-                        .map_err(Error::tantivy(&index.dir))?;
-                    hit.explain = serde_json::to_value(explanation).ok();
+                    // A passage found by meaning alone has no lexical explanation.
+                    match explained.explain(&self.snapshot, address) {
+                        Ok(explanation) => hit.explain = serde_json::to_value(explanation).ok(),
+                        Err(_) if candidate.semantic.is_some() => {}
+                        Err(err) => return Err(Error::tantivy(&index.dir)(err)),
+                    }
                 }
                 Ok(hit)
             })
             .collect()
+    }
+
+    /// The best `limit` candidates of `plan`: the ranker's, fused with meaning for a
+    /// semantic plan ([`hybrid`]).
+    fn rank(&self, plan: &Plan, limit: usize) -> Result<Vec<Candidate>> {
+        match plan.semantic {
+            Some(_) => hybrid::rank(self, self.ranker.as_ref(), plan, limit),
+            None => self.ranker.rank(self, plan, limit),
+        }
     }
 
     /// How many passages are hits of `query`: what paging through [`Searcher::search_parsed`]
@@ -333,6 +356,8 @@ impl<'a> Searcher<'a> {
     pub fn total(&self, query: &Query, options: &SearchOptions, page: &[Hit]) -> Result<usize> {
         match page.len() {
             n if n > 0 && n < options.limit => Ok(options.offset + n),
+            // Passages found by meaning alone are not among those the words match.
+            n if options.semantic => Ok(self.count(query, options)?.max(options.offset + n)),
             _ => self.count(query, options),
         }
     }
@@ -345,14 +370,22 @@ impl<'a> Searcher<'a> {
         let passages = wanted.saturating_mul(10).max(100);
         let mut seen = HashSet::new();
         let mut hits = Vec::new();
-        for Candidate { score, address, .. } in self.ranker.rank(self, &plan, passages)? {
+        for Candidate {
+            score,
+            address,
+            semantic,
+            ..
+        } in self.rank(&plan, passages)?
+        {
             if seen.len() >= wanted {
                 break;
             }
             let stored = self.stored(address)?;
             if seen.insert(stored.doc.clone()) && seen.len() > options.offset {
                 let rank = seen.len();
-                hits.push(self.hit(rank, score, stored, &query.clauses, options)?);
+                let mut hit = self.hit(rank, score, stored, &query.clauses, options)?;
+                hit.semantic = semantic;
+                hits.push(hit);
             }
         }
         Ok(hits)
@@ -396,8 +429,12 @@ impl<'a> Searcher<'a> {
         let title = self.title(&stored)?;
         let matches = highlight::find(&stored.text, clauses, &self.index.analyzer);
         let expanded = clauses.iter().any(|c| !c.alternatives.is_empty());
-        let highlights: Vec<(usize, usize)> =
-            matches.ranges.iter().map(|r| (r.start, r.end)).collect();
+        // A passage found by meaning alone shows what it shares with the query.
+        let ranges = match options.semantic && matches.ranges.is_empty() {
+            true => highlight::overlap(&stored.text, clauses, &self.index.analyzer),
+            false => matches.ranges,
+        };
+        let highlights: Vec<(usize, usize)> = ranges.iter().map(|r| (r.start, r.end)).collect();
         Ok(Hit {
             rank,
             score,
@@ -413,6 +450,7 @@ impl<'a> Searcher<'a> {
             highlights,
             explain: None,
             parallel: None,
+            semantic: None,
             via: expanded.then_some(matches.via),
         })
     }

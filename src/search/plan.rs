@@ -240,15 +240,32 @@ pub struct Plan {
     pub keywords: bool,
     /// Hits score at least this: one present unit, for keywords without a required clause.
     pub threshold: Option<f32>,
+    /// With [`SearchOptions::semantic`]: what is embedded, and the language passages must be
+    /// in (see [`super::hybrid`]).
+    pub semantic: Option<SemanticPart>,
+}
+
+/// The part of a plan that ranks by meaning.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SemanticPart {
+    /// The query's words as typed ([`Query::semantic_text`]).
+    pub text: String,
+    /// `lang:` or [`SearchOptions::lang`].
+    pub lang: Option<crate::text::Lang>,
 }
 
 impl Plan {
     pub fn new(query: &Query, options: &SearchOptions) -> Plan {
         let keywords = !query.is_question();
+        let wants_meaning = options.semantic && !query.semantic_text.trim().is_empty();
         let mut plan = Plan {
             parts: Vec::new(),
             keywords,
             threshold: None,
+            semantic: (wants_meaning && !query.lists_documents()).then(|| SemanticPart {
+                text: query.semantic_text.clone(),
+                lang: options.lang.or(query.lang),
+            }),
         };
         let mut gate = Vec::new();
         let required = query.clauses.iter().any(|c| c.occur == Occur::Must);
@@ -377,6 +394,33 @@ impl Plan {
         Box::new(BooleanQuery::new(clauses))
     }
 
+    /// What a passage found by meaning alone must satisfy: the required clauses, the
+    /// filters and the exclusions (not the question gate, nor the threshold, which are about
+    /// words); `None` when there are none.
+    pub fn constraints(&self, fields: &Fields) -> Option<Box<dyn TantivyQuery>> {
+        let mut clauses: Vec<(TantivyOccur, Box<dyn TantivyQuery>)> = Vec::new();
+        for part in &self.parts {
+            let hard = part.clause.is_some() || matches!(part.node, Node::Filter(_));
+            match part.role {
+                Role::Required if hard => {
+                    clauses.push((TantivyOccur::Must, part.node.build(fields)))
+                }
+                Role::Excluded => clauses.push((TantivyOccur::MustNot, part.node.build(fields))),
+                _ => {}
+            }
+        }
+        if clauses.is_empty() {
+            return None;
+        }
+        if clauses
+            .iter()
+            .all(|(occur, _)| *occur == TantivyOccur::MustNot)
+        {
+            clauses.push((TantivyOccur::Must, Box::new(tantivy::query::AllQuery)));
+        }
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
     /// A query that matches exactly the plan's hits, for counting them: [`Plan::query`],
     /// or where a threshold asks for one present unit, the union of the tier parts under
     /// the plan's filters and exclusions.
@@ -502,6 +546,18 @@ impl Plan {
             ),
             (false, _) => "rank: by score alone (a question): presences and bags add up".into(),
         });
+        if let Some(part) = &self.semantic {
+            let (same, cross) = super::hybrid::weights();
+            lines.push(format!(
+                "semantic: {:?} embedded as a query and compared with every passage's vector; \
+                 the best {depth} by cosine and the best {depth} above, each min-max \
+                 normalised, mixed as (1 - w) × lexical + w × dense, w = {same} for a passage \
+                 in the query's language ({}), {cross} for one in the other",
+                part.text,
+                crate::text::Lang::detect(&part.text),
+                depth = super::hybrid::DEPTH,
+            ));
+        }
         lines
     }
 }

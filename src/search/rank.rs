@@ -27,6 +27,8 @@ pub struct Candidate {
     pub tiers: u32,
     /// The lexical relevance of the passage: BM25 over the plan's parts, tiers aside.
     pub lexical: f32,
+    /// How the score fused lexical and dense scores, in a semantic search.
+    pub semantic: Option<super::hybrid::Fusion>,
 }
 
 impl Candidate {
@@ -41,6 +43,7 @@ impl Candidate {
             score,
             tiers,
             lexical: score - tiers as f32 * TIER,
+            semantic: None,
         }
     }
 }

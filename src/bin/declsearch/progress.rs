@@ -77,6 +77,20 @@ impl Observer for Bar {
         self.bar.enable_steady_tick(Duration::from_millis(200));
     }
 
+    fn embedding(&self, passages: u64) {
+        self.bar.disable_steady_tick();
+        self.restart(
+            passages,
+            "embedding [{bar:40}] {pos}/{len} passages, {per_sec}, eta {eta}",
+        );
+        self.show_if_slow();
+    }
+
+    fn embedded(&self, passages: u64) {
+        self.bar.set_position(passages);
+        self.show_if_slow();
+    }
+
     fn cancelled(&self) -> bool {
         crate::interrupt::requested()
     }

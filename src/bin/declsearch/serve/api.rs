@@ -57,6 +57,9 @@ impl From<declsearch::Error> for ApiError {
             Error::EmptyQuery | Error::InvalidQuery { .. } => {
                 ApiError::new(StatusCode::BAD_REQUEST, "bad_query", err.to_string())
             }
+            Error::NoModel { .. } | Error::NoVectors { .. } => {
+                ApiError::new(StatusCode::BAD_REQUEST, "no_semantic", err.to_string())
+            }
             Error::UnknownDocument { .. } => {
                 ApiError::new(StatusCode::NOT_FOUND, "not_found", err.to_string())
             }
@@ -148,7 +151,7 @@ fn query_text(params: &HashMap<String, String>) -> Result<String, ApiError> {
     Ok(query)
 }
 
-/// The options the query string sets: `lang`, `all`, `cross`, `pinyin` (and for a search
+/// The options the query string sets: `lang`, `all`, `cross`, `pinyin`, `semantic` (and for a search
 /// `limit`, `offset`, `context`, `parallel`).
 fn options(params: &HashMap<String, String>) -> Result<SearchOptions, ApiError> {
     let lang = match params.get("lang").map(|l| l.trim()) {
@@ -168,6 +171,7 @@ fn options(params: &HashMap<String, String>) -> Result<SearchOptions, ApiError> 
         all: switch(params, "all")?,
         cross: switch(params, "cross")?,
         pinyin: switch(params, "pinyin")?,
+        semantic: switch(params, "semantic")?,
         parallel: switch(params, "parallel")?,
         explain: false,
     })

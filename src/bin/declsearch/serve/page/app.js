@@ -4,7 +4,7 @@
 
 const PAGE_SIZE = 10;
 const DEBOUNCE_MS = 200;
-const SWITCHES = ["cross", "pinyin", "parallel", "all"];
+const SWITCHES = ["cross", "pinyin", "semantic", "parallel", "all"];
 
 const $ = (id) => document.getElementById(id);
 
