@@ -29,9 +29,9 @@ use crate::error::Result;
 use crate::text::Lang;
 
 /// The weight of meaning when query and passage are in one language.
-pub const SAME_LANGUAGE_WEIGHT: f32 = 0.3;
+pub const SAME_LANGUAGE_WEIGHT: f32 = 0.5;
 /// The weight of meaning when they are not (an English question, Chinese passages).
-pub const CROSS_LANGUAGE_WEIGHT: f32 = 0.65;
+pub const CROSS_LANGUAGE_WEIGHT: f32 = 0.8;
 /// Candidates taken from each ranking, at least.
 pub const DEPTH: usize = 100;
 
