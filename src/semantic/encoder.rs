@@ -418,13 +418,34 @@ impl Encoder {
             layer_norm(&mut x, Some(&attended), &layer.attention_norm, h, epsilon);
             let mut middle = layer.feed_in.apply(&x, tokens);
             for m in &mut middle {
-                *m = 0.5 * *m * (1.0 + libm::erff(*m * std::f32::consts::FRAC_1_SQRT_2));
+                *m = 0.5 * *m * (1.0 + erf(*m * std::f32::consts::FRAC_1_SQRT_2));
             }
             let out = layer.feed_out.apply(&middle, tokens);
             layer_norm(&mut x, Some(&out), &layer.out_norm, h, epsilon);
         }
         x
     }
+}
+
+/// The error function, as a rational function of `x` on [-4, 4] (beyond, ±1 in `f32`): the
+/// approximation of Eigen's `generic_fast_erf_float`, within 5e-7 of the exact value (4 units in the last place)
+/// (tested against libm's `erff`), and plain arithmetic, so that the GELU loop is vectorised
+/// (the exact `erff` took a tenth of the encoder's time).
+#[inline(always)]
+fn erf(x: f32) -> f32 {
+    let x = x.clamp(-4.0, 4.0);
+    let x2 = x * x;
+    let mut p = x2 * -2.726_142_3e-10 + 2.770_681_4e-8;
+    p = p * x2 + -2.101_024e-6;
+    p = p * x2 + -5.692_506_4e-5;
+    p = p * x2 + -7.349_906_3e-4;
+    p = p * x2 + -2.954_600_1e-3;
+    p = p * x2 + -1.609_603_3e-2;
+    let mut q = x2 * -1.456_607_2e-5 + -2.133_740_6e-4;
+    q = q * x2 + -1.682_827e-3;
+    q = q * x2 + -7.373_329_2e-3;
+    q = q * x2 + -1.426_474e-2;
+    x * p / q
 }
 
 /// `x = LayerNorm(x + added)` row by row.
@@ -501,6 +522,16 @@ mod tests {
         assert_eq!(out[15], 3.5); // (15 - 8) × 0.5
         assert_eq!(out[16], 3.5); // high nibble of byte 0 is 15
         assert_eq!(out[31], -4.0);
+    }
+
+    #[test]
+    fn the_fast_error_function_is_within_5e7_of_the_exact_one() {
+        let mut worst = 0.0f32;
+        for i in -100_000..=100_000 {
+            let x = i as f32 * 1e-4; // -10 to 10
+            worst = worst.max((erf(x) - libm::erff(x)).abs());
+        }
+        assert!(worst < 5e-7, "{worst}");
     }
 
     #[test]
