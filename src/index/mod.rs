@@ -236,9 +236,9 @@ impl Index {
         if let Some(model) = self.model.get() {
             return Ok((model, dense));
         }
-        let model = crate::semantic::Model::open(&crate::semantic::model_path(None)?)?;
+        let model = crate::semantic::shared_model(&crate::semantic::model_path(None)?)?;
         self.check_model(&model)?;
-        Ok((self.model.get_or_init(|| std::sync::Arc::new(model)), dense))
+        Ok((self.model.get_or_init(|| model), dense))
     }
 
     fn check_model(&self, model: &crate::semantic::Model) -> Result<()> {

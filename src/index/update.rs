@@ -417,7 +417,7 @@ fn semantic_model(
         },
         other => other,
     })?;
-    Ok(Some(std::sync::Arc::new(Model::open(&path)?)))
+    Ok(Some(crate::semantic::shared_model(&path)?))
 }
 
 /// The run's writer, opened (the generation created) on first use.

@@ -431,52 +431,80 @@ pub(crate) fn pending_path(dir: &Path, model: &Model) -> PathBuf {
         .join(format!("{}.pending", model.id()))
 }
 
-/// The vectors made by runs that did not publish: key → (scale, values), read from the
-/// pending file (a torn last record, from a kill in the middle of an append, is cut off).
+/// The vectors made by runs that did not publish, in the pending file (a torn last record,
+/// from a kill in the middle of an append, is cut off): the keys in memory with where their
+/// record is, the vectors read when taken.
 struct Pending {
     path: PathBuf,
-    known: HashMap<u128, Quantized>,
+    /// Key → record number.
+    known: HashMap<u128, u64>,
+    records: u64,
     out: BufWriter<File>,
+    reader: File,
 }
 
 impl Pending {
     fn open(path: PathBuf) -> Result<Pending> {
+        use std::io::Read;
         let dir = path.parent().expect("in a folder");
         fs::create_dir_all(dir).map_err(Error::io(dir))?;
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(Error::io(&path)(e)),
-        };
-        let whole = bytes.len() / PENDING_BYTES * PENDING_BYTES;
-        let mut known = HashMap::with_capacity(whole / PENDING_BYTES);
-        for record in bytes[..whole].chunks_exact(PENDING_BYTES) {
-            let key = u128::from_le_bytes(record[..16].try_into().expect("16 bytes"));
-            let scale = f32::from_le_bytes(record[16..20].try_into().expect("4 bytes"));
-            let values = bytemuck_i8(&record[20..]).to_vec();
-            known.insert(key, Quantized { scale, values });
-        }
         let file = OpenOptions::new()
             .create(true)
+            .read(true)
             .append(true)
             .open(&path)
             .map_err(Error::io(&path))?;
-        if whole != bytes.len() {
-            file.set_len(whole as u64).map_err(Error::io(&path))?;
+        let length = file.metadata().map_err(Error::io(&path))?.len();
+        let records = length / PENDING_BYTES as u64;
+        if records * PENDING_BYTES as u64 != length {
+            file.set_len(records * PENDING_BYTES as u64)
+                .map_err(Error::io(&path))?;
         }
+        let mut known = HashMap::with_capacity(records as usize);
+        let mut input = std::io::BufReader::with_capacity(1 << 20, &file);
+        let mut record = [0u8; PENDING_BYTES];
+        for number in 0..records {
+            input.read_exact(&mut record).map_err(Error::io(&path))?;
+            let key = u128::from_le_bytes(record[..16].try_into().expect("16 bytes"));
+            known.insert(key, number);
+        }
+        let reader = File::open(&path).map_err(Error::io(&path))?;
         Ok(Pending {
             path,
             known,
+            records,
             out: BufWriter::new(file),
+            reader,
         })
     }
 
+    /// The vector of `key`, if a run made it.
+    fn get(&mut self, key: u128) -> Result<Option<Quantized>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let Some(&number) = self.known.get(&key) else {
+            return Ok(None);
+        };
+        let mut record = [0u8; PENDING_BYTES];
+        self.reader
+            .seek(SeekFrom::Start(number * PENDING_BYTES as u64))
+            .and_then(|_| self.reader.read_exact(&mut record))
+            .map_err(Error::io(&self.path))?;
+        Ok(Some(Quantized {
+            scale: f32::from_le_bytes(record[16..20].try_into().expect("4 bytes")),
+            values: bytemuck_i8(&record[20..]).to_vec(),
+        }))
+    }
+
+    /// Keep `vector` of `key` (readable once flushed).
     fn append(&mut self, key: u128, vector: &Quantized) -> Result<()> {
         let mut record = Vec::with_capacity(PENDING_BYTES);
         record.extend_from_slice(&key.to_le_bytes());
         record.extend_from_slice(&vector.scale.to_le_bytes());
         record.extend(vector.values.iter().map(|&v| v as u8));
-        self.out.write_all(&record).map_err(Error::io(&self.path))
+        self.out.write_all(&record).map_err(Error::io(&self.path))?;
+        self.known.insert(key, self.records);
+        self.records += 1;
+        Ok(())
     }
 
     fn flush(&mut self) -> Result<()> {
@@ -609,8 +637,8 @@ pub(crate) fn write(
                 },
             ));
             done.reused += 1;
-        } else if let Some(vector) = pending.known.get(&key) {
-            ready[slot] = Some((key, lang, vector.clone()));
+        } else if let Some(vector) = pending.get(key)? {
+            ready[slot] = Some((key, lang, vector));
             done.reused += 1;
         } else {
             let text = stored(&searcher, fields, address, generation)?.text;
@@ -657,7 +685,6 @@ fn embed_batch(
         .collect();
     for ((slot, key, lang, _), vector) in batch.drain(..).zip(vectors) {
         pending.append(key, &vector)?;
-        pending.known.insert(key, vector.clone());
         ready[slot] = Some((key, lang, vector));
         done.embedded += 1;
     }

@@ -100,6 +100,19 @@ impl Model {
     }
 }
 
+/// The model at `path`, opened once per process: indexes opened later (a server opening each
+/// new generation) and indexing runs share it rather than open it again (0.2 s, 85 MB each).
+pub fn shared_model(path: &Path) -> Result<std::sync::Arc<Model>> {
+    static OPENED: std::sync::Mutex<Option<std::sync::Arc<Model>>> = std::sync::Mutex::new(None);
+    let mut opened = OPENED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(model) = opened.as_ref().filter(|m| m.path == path) {
+        return Ok(model.clone());
+    }
+    let model = std::sync::Arc::new(Model::open(path)?);
+    *opened = Some(model.clone());
+    Ok(model)
+}
+
 /// The folder where `declsearch model fetch` stores the model by default:
 /// `$XDG_CACHE_HOME/declsearch`, else `~/.cache/declsearch` (`%LOCALAPPDATA%\declsearch` on
 /// Windows).

@@ -374,9 +374,7 @@ impl Scope {
         }
         if let Some(path) = &self.model {
             let path = declsearch::semantic::model_path(Some(path))?;
-            index.set_model(std::sync::Arc::new(declsearch::semantic::Model::open(
-                &path,
-            )?))?;
+            index.set_model(declsearch::semantic::shared_model(&path)?)?;
         }
         Ok(index.check_semantic()?)
     }
@@ -587,7 +585,7 @@ fn search(args: SearchArgs) -> anyhow::Result<Outcome> {
         let total = searcher
             .total(&parsed, &options, &hits)
             .with_context(|| format!("counting the hits of {query:?}"))?;
-        output::human(&hits, args.color.into(), !args.full_text)?;
+        output::human(&hits, args.color.into(), !args.full_text, args.explain)?;
         eprintln!(
             "{}",
             output::total_line(&options, hits.len(), total, started.elapsed())
@@ -780,9 +778,7 @@ fn index(args: IndexArgs) -> anyhow::Result<Outcome> {
     let semantic = match args.semantic || args.model.is_some() {
         true => {
             let path = declsearch::semantic::model_path(args.model.as_deref())?;
-            Some(std::sync::Arc::new(declsearch::semantic::Model::open(
-                &path,
-            )?))
+            Some(declsearch::semantic::shared_model(&path)?)
         }
         false => None,
     };

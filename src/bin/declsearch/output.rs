@@ -16,7 +16,7 @@ const MATCH: Style = AnsiColor::Red.on_default().bold();
 /// if it has one), then the snippet (or
 /// with `snippets` false the whole passage) with its matches highlighted. Colour goes to
 /// terminals only (and never with `NO_COLOR` set), unless `choice` says otherwise.
-pub fn human(hits: &[Hit], choice: ColorChoice, snippets: bool) -> io::Result<()> {
+pub fn human(hits: &[Hit], choice: ColorChoice, snippets: bool, explain: bool) -> io::Result<()> {
     let mut out = BufWriter::new(AutoStream::new(io::stdout().lock(), choice));
     for (i, hit) in hits.iter().enumerate() {
         if i > 0 {
@@ -59,6 +59,16 @@ pub fn human(hits: &[Hit], choice: ColorChoice, snippets: bool) -> io::Result<()
                 out,
                 "  {HEADER}= {} #{}  {}{HEADER:#}  {}",
                 parallel.doc, parallel.passage, parallel.lang, parallel.text
+            )?;
+        }
+        if let (Some(fusion), true) = (&hit.semantic, explain) {
+            writeln!(
+                out,
+                "  {HEADER}fused:{HEADER:#} (1 - {w}) × words + {w} × meaning, each min-max \
+                 normalised over the candidates; words {:.3}, meaning (cosine) {:.4}",
+                fusion.lexical,
+                fusion.dense,
+                w = fusion.weight,
             )?;
         }
         if let Some(explanation) = &hit.explain {
