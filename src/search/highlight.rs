@@ -65,6 +65,23 @@ impl<'a> Surface<'a> {
         }
     }
 
+    /// `original`, to be searched for `terms`: for Han text if one of them is Han, for
+    /// English words with the first letters of theirs.
+    fn for_terms<'t>(
+        original: &'a str,
+        terms: impl Iterator<Item = &'t (usize, String)>,
+    ) -> Surface<'a> {
+        let (mut han, mut firsts) = (false, Vec::new());
+        for (_, term) in terms {
+            match term.chars().next() {
+                Some(c) if is_han(c) => han = true,
+                Some(c) if !firsts.contains(&c) => firsts.push(c),
+                _ => {}
+            }
+        }
+        Surface::new(original, han, firsts)
+    }
+
     /// Original byte range of folded characters `from..to`.
     fn origin_of(&self, from: usize, to: usize) -> Range<usize> {
         self.chars[from].1.start..self.chars[to - 1].1.end
@@ -168,15 +185,7 @@ pub fn find(text: &str, clauses: &[Clause], analyzer: &Analyzer) -> Matches {
         let units = c.units.iter().flat_map(|u| &u.terms);
         c.forms().flat_map(|f| &f.terms).chain(units)
     });
-    let (mut han, mut firsts) = (false, Vec::new());
-    for (_, term) in terms {
-        match term.chars().next() {
-            Some(c) if is_han(c) => han = true,
-            Some(c) if !firsts.contains(&c) => firsts.push(c),
-            _ => {}
-        }
-    }
-    let mut surface = Surface::new(text, han, firsts);
+    let mut surface = Surface::for_terms(text, terms);
     let mut ranges = Vec::new();
     let mut present = 0;
     let mut via = Vec::new();
@@ -216,15 +225,7 @@ pub fn overlap(text: &str, clauses: &[Clause], analyzer: &Analyzer) -> Vec<Range
         .iter()
         .filter(|c| c.occur != Occur::MustNot)
         .collect();
-    let (mut han, mut firsts) = (false, Vec::new());
-    for (_, term) in sought.iter().flat_map(|c| &c.terms) {
-        match term.chars().next() {
-            Some(c) if is_han(c) => han = true,
-            Some(c) if !firsts.contains(&c) => firsts.push(c),
-            _ => {}
-        }
-    }
-    let mut surface = Surface::new(text, han, firsts);
+    let mut surface = Surface::for_terms(text, sought.iter().flat_map(|c| &c.terms));
     let mut ranges = Vec::new();
     for clause in sought {
         for (_, term) in &clause.terms {
