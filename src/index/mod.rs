@@ -110,6 +110,16 @@ impl Index {
     /// run's report when it indexed. An incompatible index built from another corpus is left
     /// alone: [`Error::IncompatibleIndex`].
     pub fn open_or_build(dir: &Path, corpus: &[PathBuf]) -> Result<(Index, Option<UpdateReport>)> {
+        Self::open_or_build_with(dir, corpus, &UpdateOptions::default())
+    }
+
+    /// [`Index::open_or_build`], indexing (when it must) with `options` (`full` is decided
+    /// here): with [`UpdateOptions::semantic`], a first build embeds the passages too.
+    pub fn open_or_build_with(
+        dir: &Path,
+        corpus: &[PathBuf],
+        options: &UpdateOptions,
+    ) -> Result<(Index, Option<UpdateReport>)> {
         let full = match GenerationStore::new(dir).state()? {
             DirState::Empty => false,
             DirState::Live(generation) => match Self::open(dir) {
@@ -124,7 +134,7 @@ impl Index {
         };
         let options = UpdateOptions {
             full,
-            ..UpdateOptions::default()
+            ..options.clone()
         };
         let report = Self::update(dir, corpus, &options, &Silent)?;
         Ok((Self::open(dir)?, Some(report)))

@@ -168,10 +168,16 @@ pub struct Server {
 impl Server {
     /// `declsearch serve --addr 127.0.0.1:0 EXTRA...` in `ws`, once it listens.
     pub fn start(ws: &Workspace, extra: &[&str]) -> Server {
+        Self::start_with_env(ws, extra, &[])
+    }
+
+    /// [`Server::start`] with these environment variables set.
+    pub fn start_with_env(ws: &Workspace, extra: &[&str], env: &[(&str, &str)]) -> Server {
         use std::io::BufRead;
         let mut child = Command::new(env!("CARGO_BIN_EXE_declsearch"))
             .args(["serve", "--addr", "127.0.0.1:0"])
             .args(extra)
+            .envs(env.iter().copied())
             .current_dir(ws.root.path())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())

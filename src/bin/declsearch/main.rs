@@ -568,7 +568,7 @@ fn query_words_last(args: Vec<OsString>) -> Result<Vec<OsString>, String> {
 fn search(args: SearchArgs) -> anyhow::Result<Outcome> {
     let query = args.query.join(" ");
     declsearch::Query::check_syntax(&query)?;
-    let index = open_or_build(&args.location)?;
+    let index = open_or_build(&args.location, Some(&args.scope))?;
     args.scope.prepare(&index)?;
     let options = args.options();
     let started = std::time::Instant::now();
@@ -602,7 +602,7 @@ fn search_batch(args: SearchArgs) -> anyhow::Result<Outcome> {
     let options = args.options();
     let path = args.queries.expect("a --queries run");
     let queries = declsearch::search::eval::read_queries(&path)?;
-    let index = open_or_build(&args.location)?;
+    let index = open_or_build(&args.location, Some(&args.scope))?;
     args.scope.prepare(&index)?;
     let format = args.format.unwrap_or(BatchFormat::Json);
     let ranking = match format {
@@ -640,7 +640,7 @@ fn search_batch(args: SearchArgs) -> anyhow::Result<Outcome> {
 fn explain(args: ExplainArgs) -> anyhow::Result<Outcome> {
     let query = args.query.join(" ");
     declsearch::Query::check_syntax(&query)?;
-    let index = open_or_build(&args.location)?;
+    let index = open_or_build(&args.location, None)?;
     let options = args.scope.options();
     let report = index.explain_query(&query, &options)?;
     if args.json {
@@ -694,10 +694,21 @@ fn open_existing(dir: &std::path::Path) -> anyhow::Result<Index> {
 /// rest is searched). A corpus given explicitly (by flag, environment or settings file) that
 /// is not the one the index was built from is an error, unless `--update` asks to index it
 /// into the index.
-fn open_or_build(location: &Location) -> anyhow::Result<Index> {
+fn open_or_build(location: &Location, scope: Option<&Scope>) -> anyhow::Result<Index> {
     let settings = location.settings()?;
     let (dir, corpus) = (&settings.index.value, &settings.corpus.value);
     let state = declsearch::index::GenerationStore::new(dir).state()?;
+    // `search --semantic` with no index yet builds one with vectors.
+    let first_build = match scope.filter(|s| s.semantic) {
+        Some(scope) if state == declsearch::index::DirState::Empty => {
+            let path = declsearch::semantic::model_path(scope.model.as_deref())?;
+            UpdateOptions {
+                semantic: Some(declsearch::semantic::shared_model(&path)?),
+                ..UpdateOptions::default()
+            }
+        }
+        _ => UpdateOptions::default(),
+    };
     if state == declsearch::index::DirState::Empty && corpus.iter().any(|c| !c.exists()) {
         return Err(declsearch::Error::NothingToSearch {
             index: dir.clone(),
@@ -746,7 +757,8 @@ fn open_or_build(location: &Location) -> anyhow::Result<Index> {
         }
         return Ok(index);
     }
-    let (index, report) = interrupt::writing(|| Index::open_or_build(dir, corpus))?;
+    let (index, report) =
+        interrupt::writing(|| Index::open_or_build_with(dir, corpus, &first_build))?;
     if let Some(report) = report {
         eprintln!(
             "declsearch: built the index in {} from {}",
@@ -850,7 +862,7 @@ fn show(args: ShowArgs) -> anyhow::Result<Outcome> {
         }
         _ => (args.target.as_str(), None),
     };
-    let index = open_or_build(&args.location)?;
+    let index = open_or_build(&args.location, None)?;
     let mut passages = index.searcher().document(doc)?;
     if let Some(n) = passage {
         let Some(at) = passages.iter().position(|h| h.passage == n) else {
@@ -878,7 +890,7 @@ fn show(args: ShowArgs) -> anyhow::Result<Outcome> {
 fn serve(args: ServeArgs) -> anyhow::Result<Outcome> {
     let settings = args.location.settings()?;
     // A first-use build that met bad files has named them; the server serves the rest.
-    let index = open_or_build(&args.location)?;
+    let index = open_or_build(&args.location, None)?;
     // Reindexing reads the corpus named, or else the one the index was built from.
     let corpus = match settings.corpus.source.explicit() {
         true => settings.corpus.value,

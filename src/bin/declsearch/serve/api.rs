@@ -334,6 +334,7 @@ pub async fn status(State(server): State<Arc<Server>>) -> Response {
                 "corpus": manifest.corpus,
                 "last_update": updated,
                 "reindex": allow_reindex,
+                "semantic": manifest.semantic,
             }))
         })
         .await

@@ -234,6 +234,13 @@ function startSearchView() {
   });
   if (current.q) search(current, false);
   $("q").focus();
+  // The meaning switch is shown where the index has vectors (`declsearch index --semantic`).
+  fetch("/api/status")
+    .then((response) => response.json())
+    .then((status) => {
+      if (!status.semantic && !current.semantic) $("semantic").parentElement.hidden = true;
+    })
+    .catch(() => {});
 }
 
 // ---- the document view ----
