@@ -337,6 +337,30 @@ fn meaning_finds_what_words_miss_and_each_passage_is_embedded_once() {
     let rebuilt = index_report(&ws, &["--full"], &env);
     let semantic = rebuilt.semantic.unwrap();
     assert_eq!((semantic.embedded, semantic.reused), (0, rebuilt.passages));
+    // Damaged vectors: words still search, meaning says why it cannot, and the next run
+    // mends them (the rows went with the file: every passage is embedded again).
+    let current = std::fs::read_to_string(ws.index().join("CURRENT")).unwrap();
+    let vectors = ws
+        .index()
+        .join(current.trim())
+        .join("declsearch-vectors.bin");
+    let length = std::fs::metadata(&vectors).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&vectors)
+        .unwrap()
+        .set_len(length - 100)
+        .unwrap();
+    let (hits, run) = ws.search("友城合作", &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!hits.is_empty());
+    search("言論自由", &["--semantic"]).assert_error(&["no meaning vectors that it can use"]);
+    let mended = index_report(&ws, &[], &env);
+    let semantic = mended.semantic.expect("vectors mended");
+    assert_eq!(semantic.embedded, mended.passages);
+    assert!(article_19(
+        &search("言論自由", &["--semantic"]).hits()[0].text
+    ));
     // With no index yet, `search --semantic` builds one with vectors.
     let fresh = Workspace::with_declaration();
     let run = fresh.run_with_env(

@@ -165,9 +165,11 @@ impl Index {
         });
         let dense = match &manifest.semantic {
             None => None,
-            Some(_) => Some(match vectors::Vectors::open(generation)? {
-                Some(found) => vectors::Dense::new(found, &reader.searcher()),
-                None => Err("; its vectors file is missing".into()),
+            // Damaged or missing vectors disable semantic search only: words still search.
+            Some(_) => Some(match vectors::Vectors::open(generation) {
+                Ok(Some(found)) => vectors::Dense::new(found, &reader.searcher()),
+                Ok(None) => Err("its vectors file is missing".into()),
+                Err(err) => Err(err.to_string()),
             }),
         };
         Ok(Index {

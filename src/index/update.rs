@@ -212,7 +212,13 @@ pub(crate) fn run(
     };
     // The new generation is made as soon as something is to be written, and files stream
     // into it batch by batch: nothing holds more than one batch of the corpus.
-    let vectors_change = model.as_ref().map(|m| m.id()) != had_vectors.as_deref();
+    // Vectors to add, drop, make with another model, or mend (a damaged or missing file).
+    let vectors_unreadable = || {
+        live.as_deref()
+            .is_some_and(|g| !matches!(Vectors::open(g), Ok(Some(_))))
+    };
+    let vectors_change = model.as_ref().map(|m| m.id()) != had_vectors.as_deref()
+        || (model.is_some() && vectors_unreadable());
     let must_write =
         live.is_none() || options.full || !removed.is_empty() || !same_roots || vectors_change;
     let open = || {
