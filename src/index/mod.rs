@@ -163,15 +163,15 @@ impl Index {
                 .inverted_index(fields.title)
                 .is_ok_and(|inverted| inverted.terms().num_terms() > 0)
         });
-        let dense = match &manifest.semantic {
-            None => None,
-            // Damaged or missing vectors disable semantic search only: words still search.
-            Some(_) => Some(match vectors::Vectors::open(generation) {
+        // Damaged or missing vectors disable semantic search only: words still search.
+        let dense = manifest
+            .semantic
+            .as_ref()
+            .map(|_| match vectors::Vectors::open(generation) {
                 Ok(Some(found)) => vectors::Dense::new(found, &reader.searcher()),
                 Ok(None) => Err("its vectors file is missing".into()),
                 Err(err) => Err(err.to_string()),
-            }),
-        };
+            });
         Ok(Index {
             dense,
             model: std::sync::OnceLock::new(),
