@@ -294,6 +294,40 @@ fn meaning_finds_what_words_miss_and_each_passage_is_embedded_once() {
         .semantic
         .unwrap();
     assert!(en.weight > zh.weight, "{} {}", en.weight, zh.weight);
+    // The total counts what paging shows: the word matches and those found by meaning.
+    for query in ["言論自由", "人人有权享受生命"] {
+        let total: usize = {
+            let run = ws.run_with_env(&["search", query, "--semantic", "--limit", "7"], &env);
+            let line = run.stderr.lines().last().unwrap().to_owned();
+            let count = line
+                .split(" of ")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap();
+            count
+                .replace(',', "")
+                .parse()
+                .unwrap_or_else(|_| panic!("{line}"))
+        };
+        let mut seen = std::collections::HashSet::new();
+        for page in 0.. {
+            let offset = (page * 7).to_string();
+            let hits = search(query, &["--semantic", "--limit", "7", "--offset", &offset]).hits();
+            if hits.is_empty() {
+                break;
+            }
+            for hit in hits {
+                assert!(
+                    seen.insert((hit.doc, hit.passage)),
+                    "a passage on two pages"
+                );
+            }
+        }
+        assert_eq!(seen.len(), total, "{query}");
+        assert!(total > 7);
+    }
     // Hard parts hold for hits found by meaning alone too.
     let hits = search("言論自由 -宗教", &["--semantic", "--limit", "50"]).hits();
     assert!(!hits.is_empty());

@@ -17,15 +17,17 @@
 //! A passage found by meaning alone still obeys the query's hard parts (`+word`, `-word`,
 //! `lang:`, `doc:`), and gets highlights of any words it shares with the query.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
-use tantivy::DocAddress;
+use tantivy::query::{EnableScoring, Query as TantivyQuery};
+use tantivy::{DocAddress, DocSet};
 
 use super::plan::Plan;
 use super::rank::{Candidate, Ranker};
 use super::Searcher;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::index::vectors::Dense;
 use crate::text::Lang;
 
 /// The weight of meaning when query and passage are in one language.
@@ -73,7 +75,79 @@ pub fn weight(query: Lang, passage: Option<Lang>) -> f32 {
     }
 }
 
-/// The best `limit` candidates of `plan` (which has a semantic part), fused.
+/// The nearest [`DEPTH`] passages by meaning (in the plan's language) that the plan's hard
+/// parts let through, nearest first.
+fn nearest_allowed(
+    searcher: &Searcher,
+    plan: &Plan,
+    dense: &Dense,
+    query: &[f32],
+) -> Result<Vec<DocAddress>> {
+    let part = plan.semantic.as_ref().expect("a semantic plan");
+    let nearest: Vec<DocAddress> = (dense.vectors.nearest(query, DEPTH, part.lang).into_iter())
+        .filter_map(|(row, _)| dense.address_of(row))
+        .collect();
+    match plan.constraints(&searcher.index.fields) {
+        None => Ok(nearest),
+        Some(constraints) => {
+            let allowed = matching(searcher, constraints.as_ref(), &nearest)?;
+            Ok(nearest
+                .into_iter()
+                .filter(|a| allowed.contains(a))
+                .collect())
+        }
+    }
+}
+
+/// Which of `addresses` `query` matches: one scorer per segment, moved forward through them.
+fn matching(
+    searcher: &Searcher,
+    query: &dyn TantivyQuery,
+    addresses: &[DocAddress],
+) -> Result<HashSet<DocAddress>> {
+    let dir = &searcher.index.dir;
+    let weight = query
+        .weight(EnableScoring::disabled_from_searcher(&searcher.snapshot))
+        .map_err(Error::tantivy(dir))?;
+    let mut sorted = addresses.to_vec();
+    sorted.sort_unstable();
+    let mut found = HashSet::new();
+    for segment in sorted.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
+        let reader = searcher.snapshot.segment_reader(segment[0].segment_ord);
+        let mut scorer = weight.scorer(reader, 1.0).map_err(Error::tantivy(dir))?;
+        for &address in segment {
+            let mut at = scorer.doc();
+            if at < address.doc_id {
+                at = scorer.seek(address.doc_id);
+            }
+            if at == address.doc_id {
+                found.insert(address);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The hits of a semantic search in all: the passages the words match, and those found by
+/// meaning alone (among the nearest [`DEPTH`], let through by the hard parts), which a
+/// search paged to its end shows.
+pub(crate) fn count(searcher: &Searcher, plan: &Plan) -> Result<usize> {
+    let part = plan.semantic.as_ref().expect("a semantic plan");
+    let index = searcher.index;
+    let words = plan.matching(&index.fields);
+    let lexical = searcher
+        .snapshot
+        .search(words.as_ref(), &tantivy::collector::Count)
+        .map_err(Error::tantivy(&index.dir))?;
+    let (model, dense) = index.semantic()?;
+    let query = searcher.query_embedding(model, &part.text);
+    let nearest = nearest_allowed(searcher, plan, dense, &query)?;
+    let matched = matching(searcher, words.as_ref(), &nearest)?;
+    Ok(lexical + nearest.iter().filter(|a| !matched.contains(a)).count())
+}
+
+/// The best `limit` candidates of `plan` (which has a semantic part), fused: the lexical
+/// ranker's best max(`limit`, [`DEPTH`]) and the nearest [`DEPTH`] by meaning.
 pub(crate) fn rank(
     searcher: &Searcher,
     lexical: &dyn Ranker,
@@ -88,32 +162,19 @@ pub(crate) fn rank(
     }
     let depth = limit.max(DEPTH);
     let lexical = lexical.rank(searcher, plan, depth)?;
-    let query = model.embed_query(&part.text);
+    let query = searcher.query_embedding(model, &part.text);
     let query_lang = Lang::detect(&part.text);
-    let nearest = dense.vectors.nearest(&query, depth, part.lang);
 
-    let constraints = plan.constraints(&index.fields);
-    let mut by_address: HashMap<DocAddress, usize> = HashMap::new();
+    let mut by_address: HashSet<DocAddress> = HashSet::new();
     let mut fused: Vec<(Candidate, Option<f32>)> = Vec::new();
     for candidate in lexical {
-        by_address.insert(candidate.address, fused.len());
+        by_address.insert(candidate.address);
         fused.push((candidate, Some(candidate.score)));
     }
-    for (row, _) in nearest {
-        let Some(address) = dense.address_of(row) else {
-            continue;
-        };
-        if by_address.contains_key(&address) {
-            continue;
+    for address in nearest_allowed(searcher, plan, dense, &query)? {
+        if by_address.insert(address) {
+            fused.push((Candidate::lexical(plan, address, 0.0), None));
         }
-        if let Some(constraints) = &constraints {
-            // A passage the hard parts leave out cannot be explained by them.
-            if constraints.explain(&searcher.snapshot, address).is_err() {
-                continue;
-            }
-        }
-        by_address.insert(address, fused.len());
-        fused.push((Candidate::lexical(plan, address, 0.0), None));
     }
 
     let span = |scores: &mut dyn Iterator<Item = f32>| {

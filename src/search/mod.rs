@@ -148,6 +148,8 @@ pub struct Searcher<'a> {
     ranker: Box<dyn Ranker + 'a>,
     /// The last title looked up, by document and source: a listing's passages share it.
     last_title: std::sync::Mutex<Option<(String, String, Option<String>)>>,
+    /// The last query embedded, with its text: a semantic search and its count share it.
+    last_embedding: std::sync::Mutex<Option<(String, std::sync::Arc<Vec<f32>>)>>,
 }
 
 impl<'a> Searcher<'a> {
@@ -158,6 +160,7 @@ impl<'a> Searcher<'a> {
             snapshot: index.reader.searcher(),
             ranker: Box::new(LexicalRanker),
             last_title: Default::default(),
+            last_embedding: Default::default(),
         }
     }
 
@@ -338,10 +341,29 @@ impl<'a> Searcher<'a> {
         }
     }
 
+    /// The embedding of query `text`, remembered for the next call with the same text.
+    pub(crate) fn query_embedding(
+        &self,
+        model: &crate::semantic::Model,
+        text: &str,
+    ) -> std::sync::Arc<Vec<f32>> {
+        let last = self.last_embedding.lock().expect("embedding memo").clone();
+        if let Some((_, vector)) = last.filter(|(t, _)| t == text) {
+            return vector;
+        }
+        let vector = std::sync::Arc::new(model.embed_query(text));
+        *self.last_embedding.lock().expect("embedding memo") =
+            Some((text.to_owned(), vector.clone()));
+        vector
+    }
+
     /// How many passages are hits of `query`: what paging through [`Searcher::search_parsed`]
     /// with growing offsets would show in all.
     pub fn count(&self, query: &Query, options: &SearchOptions) -> Result<usize> {
         let plan = Plan::new(query, options);
+        if plan.semantic.is_some() {
+            return hybrid::count(self, &plan);
+        }
         self.snapshot
             .search(
                 plan.matching(&self.index.fields).as_ref(),
@@ -356,8 +378,6 @@ impl<'a> Searcher<'a> {
     pub fn total(&self, query: &Query, options: &SearchOptions, page: &[Hit]) -> Result<usize> {
         match page.len() {
             n if n > 0 && n < options.limit => Ok(options.offset + n),
-            // Passages found by meaning alone are not among those the words match.
-            n if options.semantic => Ok(self.count(query, options)?.max(options.offset + n)),
             _ => self.count(query, options),
         }
     }
