@@ -16,6 +16,16 @@ use crate::error::{Error, Result};
 const BLOCK: usize = 32;
 const BLOCK_BYTES: usize = 18;
 
+/// A matrix kernel: AVX-512, AVX2 with FMA, or portable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kernel {
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    Avx512,
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    Avx2,
+    Portable,
+}
+
 /// A weight matrix of `rows` outputs by `columns` inputs, row-major, and its bias.
 struct Linear {
     weights: Vec<f32>,
@@ -25,24 +35,46 @@ struct Linear {
 }
 
 impl Linear {
-    /// `out[t] = W · input[t] + b` for each of the `tokens` rows of `input`: with AVX2 and FMA
-    /// where the processor has them (checked at run time), else in portable code.
+    /// `out[t] = W · input[t] + b` for each of the `tokens` rows of `input`, with the widest
+    /// kernel the processor runs (checked at run time).
     fn apply(&self, input: &[f32], tokens: usize) -> Vec<f32> {
-        let mut out = vec![0.0; tokens * self.rows];
+        let kernel = self.kernels()[0];
+        self.apply_on(kernel, input, tokens)
+    }
+
+    /// The kernels this processor runs for this matrix, widest first; the portable one last.
+    fn kernels(&self) -> Vec<Kernel> {
+        let mut kernels = Vec::new();
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512f") && self.columns.is_multiple_of(16) {
-            // SAFETY: the processor has AVX-512F, checked just above.
-            unsafe { self.apply_avx512(input, tokens, &mut out) };
-            return out;
-        }
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
-            // SAFETY: the processor has AVX2 and FMA, checked just above.
-            self.apply_with(input, tokens, &mut out, |w, xs| unsafe { dot4_avx2(w, xs) });
-            return out;
+            let shape = self.columns.is_multiple_of(16) && self.rows.is_multiple_of(4);
+            if shape && std::arch::is_x86_feature_detected!("avx512f") {
+                kernels.push(Kernel::Avx512);
+            }
+            if self.columns.is_multiple_of(8)
+                && std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                kernels.push(Kernel::Avx2);
+            }
         }
-        self.apply_with(input, tokens, &mut out, |w, xs| xs.map(|x| dot(w, x)));
+        kernels.push(Kernel::Portable);
+        kernels
+    }
+
+    /// [`Linear::apply`] with `kernel`, one of [`Linear::kernels`].
+    fn apply_on(&self, kernel: Kernel, input: &[f32], tokens: usize) -> Vec<f32> {
+        let mut out = vec![0.0; tokens * self.rows];
+        match kernel {
+            // SAFETY: `kernels` offers these only where the processor has the features.
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => unsafe { self.apply_avx512(input, tokens, &mut out) },
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => {
+                self.apply_with(input, tokens, &mut out, |w, xs| unsafe { dot4_avx2(w, xs) })
+            }
+            _ => self.apply_with(input, tokens, &mut out, |w, xs| xs.map(|x| dot(w, x))),
+        }
         out
     }
 
@@ -532,6 +564,36 @@ mod tests {
             worst = worst.max((erf(x) - libm::erff(x)).abs());
         }
         assert!(worst < 5e-7, "{worst}");
+    }
+
+    /// Every kernel the processor runs gives the portable kernel's products, for any number
+    /// of tokens (whole and partial groups of four).
+    #[test]
+    fn every_kernel_computes_the_same_products() {
+        let (rows, columns) = (48, 96);
+        let value = |i: usize| ((i * 7919 % 1009) as f32 - 504.0) / 1009.0;
+        let linear = Linear {
+            weights: (0..rows * columns).map(value).collect(),
+            bias: (0..rows).map(|i| value(i * 31)).collect(),
+            rows,
+            columns,
+        };
+        let kernels = linear.kernels();
+        assert_eq!(kernels.last(), Some(&Kernel::Portable));
+        for tokens in [1, 3, 4, 7, 9] {
+            let input: Vec<f32> = (0..tokens * columns).map(|i| value(i * 13 + 5)).collect();
+            let expected = linear.apply_on(Kernel::Portable, &input, tokens);
+            for &kernel in &kernels {
+                let got = linear.apply_on(kernel, &input, tokens);
+                for (g, e) in got.iter().zip(&expected) {
+                    assert!(
+                        (g - e).abs() < 1e-4,
+                        "{kernel:?}, {tokens} tokens: {g} against {e}"
+                    );
+                }
+            }
+        }
+        eprintln!("kernels here: {kernels:?}");
     }
 
     #[test]
