@@ -1010,9 +1010,17 @@ fn summary(report: &UpdateReport) -> String {
         let noun = if n == 1 { one } else { many };
         format!("{} {noun}", output::thousands(n as usize))
     };
+    let vectors = match &report.semantic {
+        Some(semantic) => format!(
+            "; {} embedded, {} with vectors made before",
+            count(semantic.embedded, "passage", "passages"),
+            output::thousands(semantic.reused as usize)
+        ),
+        None => String::new(),
+    };
     format!(
         "declsearch: {} added, {} updated, {} removed, {} unchanged, {} skipped; \
-         the index holds {} of {} ({:.2} s)",
+         the index holds {} of {}{vectors} ({:.2} s)",
         report.added,
         report.updated,
         report.removed,
