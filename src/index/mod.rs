@@ -49,10 +49,9 @@ pub struct Index {
     /// The generation's meaning vectors (`index --semantic`), or why they cannot be used;
     /// `None` when it has none.
     pub(crate) dense: Option<std::result::Result<vectors::Dense, String>>,
-    /// The model that embeds semantic queries: set, or found on the first one.
+    /// The model that embeds semantic queries: set, or found on the first one (opened once
+    /// per process: [`crate::semantic::shared_model`]).
     model: std::sync::OnceLock<std::sync::Arc<crate::semantic::Model>>,
-    /// Held while the model is opened, so that concurrent first queries open it once.
-    opening_model: std::sync::Mutex<()>,
 }
 
 /// Opens of an index that a publish may interrupt, at most: each publish takes a whole
@@ -175,7 +174,6 @@ impl Index {
         Ok(Index {
             dense,
             model: std::sync::OnceLock::new(),
-            opening_model: std::sync::Mutex::new(()),
             dir: dir.to_path_buf(),
             generation: generation.to_path_buf(),
             reader,
@@ -244,11 +242,7 @@ impl Index {
         if let Some(model) = self.model.get() {
             return Ok((model, dense));
         }
-        let _opening = self.opening_model.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(model) = self.model.get() {
-            return Ok((model, dense));
-        }
-        let model = crate::semantic::shared_model(&crate::semantic::model_path(None)?)?;
+        let model = crate::semantic::find_model(None)?;
         self.check_model(&model)?;
         Ok((self.model.get_or_init(|| model), dense))
     }

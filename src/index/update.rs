@@ -212,13 +212,15 @@ pub(crate) fn run(
     };
     // The new generation is made as soon as something is to be written, and files stream
     // into it batch by batch: nothing holds more than one batch of the corpus.
-    // Vectors to add, drop, make with another model, or mend (a damaged or missing file).
-    let vectors_unreadable = || {
-        live.as_deref()
-            .is_some_and(|g| !matches!(Vectors::open(g), Ok(Some(_))))
+    // The live generation's vectors, when this run makes vectors: the new generation takes
+    // theirs by content. A damaged file counts as none.
+    let live_vectors = match (&model, live.as_deref()) {
+        (Some(_), Some(generation)) => Vectors::open(generation).ok().flatten(),
+        _ => None,
     };
+    // Vectors to add, drop, make with another model, or mend (a damaged or missing file).
     let vectors_change = model.as_ref().map(|m| m.id()) != had_vectors.as_deref()
-        || (model.is_some() && vectors_unreadable());
+        || (model.is_some() && live.is_some() && live_vectors.is_none());
     let must_write =
         live.is_none() || options.full || !removed.is_empty() || !same_roots || vectors_change;
     let open = || {
@@ -369,12 +371,8 @@ pub(crate) fn run(
     };
     writer.finish(live.as_deref(), &carried, observer)?;
     if let Some(model) = &model {
-        let live_vectors = match &live {
-            Some(generation) => Vectors::open(generation).ok().flatten(),
-            None => None,
-        };
         let index = writer.index.as_ref().expect("open until dropped");
-        let done = super::vectors::write(
+        report.semantic = Some(super::vectors::write(
             dir,
             &writer.generation,
             index,
@@ -382,12 +380,7 @@ pub(crate) fn run(
             model,
             live_vectors.as_ref(),
             observer,
-        )?;
-        report.semantic = Some(SemanticReport {
-            model: model.id().to_owned(),
-            embedded: done.embedded,
-            reused: done.reused,
-        });
+        )?);
     }
     store.write_manifest(&writer.generation, &manifest)?;
     store.publish(&writer.generation, &lock)?;
@@ -413,17 +406,18 @@ fn semantic_model(
     if !had_vectors {
         return Ok(None);
     }
-    let path = crate::semantic::model_path(None).map_err(|err| match err {
-        Error::NoModel { reason } => Error::NoModel {
-            reason: format!(
-                "{reason} (the index in {} has meaning vectors to keep current; \
+    crate::semantic::find_model(None)
+        .map(Some)
+        .map_err(|err| match err {
+            Error::NoModel { reason } => Error::NoModel {
+                reason: format!(
+                    "{reason} (the index in {} has meaning vectors to keep current; \
                  `declsearch index --no-semantic` drops them)",
-                dir.display()
-            ),
-        },
-        other => other,
-    })?;
-    Ok(Some(crate::semantic::shared_model(&path)?))
+                    dir.display()
+                ),
+            },
+            other => other,
+        })
 }
 
 /// The run's writer, opened (the generation created) on first use.

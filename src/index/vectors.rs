@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tantivy::{DocAddress, TantivyDocument};
 
-use super::{Fields, Observer};
+use super::{Fields, Observer, SemanticReport};
 use crate::error::{Error, Result};
 use crate::semantic::{Model, DIMENSIONS};
 use crate::text::Lang;
@@ -127,6 +127,16 @@ pub struct Row<'a> {
     pub values: &'a [i8],
 }
 
+impl Row<'_> {
+    /// The row's vector, owned.
+    pub fn quantized(&self) -> Quantized {
+        Quantized {
+            scale: self.scale,
+            values: self.values.to_vec(),
+        }
+    }
+}
+
 impl Vectors {
     /// The vectors of `generation`, `None` if it has none.
     pub fn open(generation: &Path) -> Result<Option<Vectors>> {
@@ -212,12 +222,13 @@ impl Vectors {
         if largest == 0.0 || !largest.is_finite() {
             return Vec::new();
         }
-        let query_scale = largest / 32_767.0;
-        let query: Vec<i16> = query
-            .iter()
-            .map(|v| (v / query_scale).round() as i16)
-            .collect();
-        let lang = lang.map(|l| lang_code(Some(l)));
+        let scale = largest / 32_767.0;
+        let scan = Scan {
+            query: query.iter().map(|v| (v / scale).round() as i16).collect(),
+            scale,
+            lang: lang.map(|l| lang_code(Some(l))),
+            k,
+        };
         let bytes = &self.map[self.rows_at..self.rows_at + self.rows * ROW_BYTES];
         const ROWS_PER_TASK: usize = 16_384;
         let mut best: Vec<(usize, f32)> = bytes
@@ -225,7 +236,7 @@ impl Vectors {
             .enumerate()
             .flat_map_iter(|(task, chunk)| {
                 let first = task * ROWS_PER_TASK;
-                scan(chunk, &query, query_scale, lang, k)
+                scan.best(chunk)
                     .into_iter()
                     .map(move |(i, score)| (first + i, score))
             })
@@ -292,72 +303,67 @@ impl Dense {
     }
 }
 
-/// The best `k` rows of `rows` (whole rows) by their dot product with `query`.
-fn scan(
-    rows: &[u8],
-    query: &[i16],
-    query_scale: f32,
+/// A query in 16 bits against rows of 8, for the best `k` of those in `lang` (a language
+/// code; any with `None`).
+struct Scan {
+    query: Vec<i16>,
+    /// The query's scale: a value is `scale × q`.
+    scale: f32,
     lang: Option<u8>,
     k: usize,
-) -> Vec<(usize, f32)> {
+}
+
+impl Scan {
+    /// The best `k` of `rows` (whole rows) by their dot product with the query.
+    fn best(&self, rows: &[u8]) -> Vec<(usize, f32)> {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            return unsafe { self.best_avx2(rows) };
+        }
+        self.best_portable(rows)
+    }
+
+    /// [`Scan::best_portable`] compiled for AVX2: the product loop becomes 16-lane widening
+    /// multiplies.
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2, checked just above.
-        return unsafe { scan_avx2(rows, query, query_scale, lang, k) };
+    #[target_feature(enable = "avx2")]
+    unsafe fn best_avx2(&self, rows: &[u8]) -> Vec<(usize, f32)> {
+        self.best_portable(rows)
     }
-    scan_rows(rows, query, query_scale, lang, k)
-}
 
-/// [`scan_rows`] compiled for AVX2: the product loop becomes 16-lane widening multiplies.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn scan_avx2(
-    rows: &[u8],
-    query: &[i16],
-    query_scale: f32,
-    lang: Option<u8>,
-    k: usize,
-) -> Vec<(usize, f32)> {
-    scan_rows(rows, query, query_scale, lang, k)
-}
-
-#[inline(always)]
-fn scan_rows(
-    rows: &[u8],
-    query: &[i16],
-    query_scale: f32,
-    lang: Option<u8>,
-    k: usize,
-) -> Vec<(usize, f32)> {
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    // The k best so far, worst on top: (score bits ordered as the score, row).
-    let mut heap: BinaryHeap<Reverse<(OrderedScore, usize)>> = BinaryHeap::with_capacity(k + 1);
-    for (i, row) in rows.chunks_exact(ROW_BYTES).enumerate() {
-        let scale = f32::from_le_bytes([row[16], row[17], row[18], row[19]]);
-        if scale == 0.0 || lang.is_some_and(|l| row[20] != l) {
-            continue;
+    #[inline(always)]
+    fn best_portable(&self, rows: &[u8]) -> Vec<(usize, f32)> {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        let k = self.k;
+        // The k best so far, worst on top: (score bits ordered as the score, row).
+        let mut heap: BinaryHeap<Reverse<(OrderedScore, usize)>> = BinaryHeap::with_capacity(k + 1);
+        for (i, row) in rows.chunks_exact(ROW_BYTES).enumerate() {
+            let scale = f32::from_le_bytes([row[16], row[17], row[18], row[19]]);
+            if scale == 0.0 || self.lang.is_some_and(|l| row[20] != l) {
+                continue;
+            }
+            let values = &row[24..24 + DIMENSIONS];
+            let dot: i32 = (self.query.iter())
+                .zip(values)
+                .map(|(&q, &v)| i32::from(q) * i32::from(v as i8))
+                .sum();
+            let score = dot as f32 * self.scale * scale;
+            if heap.len() < k {
+                heap.push(Reverse((OrderedScore(score), i)));
+            } else if heap
+                .peek()
+                .is_some_and(|Reverse((worst, _))| score > worst.0)
+            {
+                heap.pop();
+                heap.push(Reverse((OrderedScore(score), i)));
+            }
         }
-        let values = &row[24..24 + DIMENSIONS];
-        let dot: i32 = query
-            .iter()
-            .zip(values)
-            .map(|(&q, &v)| i32::from(q) * i32::from(v as i8))
-            .sum();
-        let score = dot as f32 * query_scale * scale;
-        if heap.len() < k {
-            heap.push(Reverse((OrderedScore(score), i)));
-        } else if heap
-            .peek()
-            .is_some_and(|Reverse((worst, _))| score > worst.0)
-        {
-            heap.pop();
-            heap.push(Reverse((OrderedScore(score), i)));
-        }
+        heap.into_iter()
+            .map(|Reverse((score, i))| (i, score.0))
+            .collect()
     }
-    heap.into_iter()
-        .map(|Reverse((score, i))| (i, score.0))
-        .collect()
 }
 
 /// An `f32` ordered totally, for the heap.
@@ -516,15 +522,6 @@ impl Pending {
     }
 }
 
-/// What [`write`] did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Embedded {
-    /// Passages embedded by this run.
-    pub embedded: u64,
-    /// Passages whose vector was taken from the live generation or an unfinished run.
-    pub reused: u64,
-}
-
 /// Write the vectors of `index` (the new generation, committed) into `generation`, embedding
 /// with `model` what neither `live` (the live generation's vectors) nor the pending file of
 /// the index folder `dir` holds.
@@ -536,15 +533,17 @@ pub(crate) fn write(
     model: &Model,
     live: Option<&Vectors>,
     observer: &dyn Observer,
-) -> Result<Embedded> {
+) -> Result<SemanticReport> {
     let wrap = || Error::tantivy(generation);
     let reader = index.reader().map_err(wrap())?;
     let searcher = reader.searcher();
     let live = live.filter(|v| v.header.model == model.id());
     let live_rows: HashMap<u128, usize> = live.map_or_else(HashMap::new, |vectors| {
         (0..vectors.len())
-            .filter(|&i| vectors.row(i).scale != 0.0)
-            .map(|i| (vectors.row(i).key, i))
+            .filter_map(|i| {
+                let row = vectors.row(i);
+                (row.scale != 0.0).then_some((row.key, i))
+            })
             .collect()
     });
     let mut pending = Pending::open(pending_path(dir, model))?;
@@ -595,62 +594,56 @@ pub(crate) fn write(
         .map_err(Error::io(&path))?;
 
     // Pass 2, in row order: reused rows as they are, the others embedded a batch at a time
-    // (on every core), appended to the pending file, then written.
-    let mut done = Embedded::default();
+    // (on every core), appended to the pending file, then written. A row to embed waits in
+    // `batch`, and the rows after it wait in `ready` (which starts at the first unwritten row).
+    let mut done = SemanticReport {
+        model: model.id().to_owned(),
+        embedded: 0,
+        reused: 0,
+    };
     let mut batch: Vec<(usize, u128, Option<Lang>, String)> = Vec::new();
     let mut ready: Vec<Option<(u128, Option<Lang>, Quantized)>> = Vec::new();
-    let mut row = 0usize;
-    let mut written = 0usize;
     let addresses = searcher
         .segment_readers()
         .iter()
         .enumerate()
         .flat_map(|(ordinal, s)| (0..s.max_doc()).map(move |d| DocAddress::new(ordinal as u32, d)));
     let emit = |out: &mut BufWriter<File>,
-                written: &mut usize,
                 ready: &mut Vec<Option<(u128, Option<Lang>, Quantized)>>|
      -> Result<()> {
         for entry in ready.drain(..) {
             let (key, lang, vector) = entry.expect("every row is ready in order");
             out.write_all(&encode_row(key, lang, &vector))
                 .map_err(Error::io(&path))?;
-            *written += 1;
         }
         Ok(())
     };
-    for address in addresses {
-        let slot = row - written;
-        ready.push(None);
-        let Some((key, lang)) = rows[row] else {
-            ready[slot] = Some((0, None, Quantized::new(&[0.0; DIMENSIONS])));
-            row += 1;
-            if batch.is_empty() {
-                emit(&mut out, &mut written, &mut ready)?;
+    for (address, row) in addresses.zip(rows) {
+        let slot = ready.len();
+        let entry = match row {
+            // A deleted document.
+            None => Some((0, None, Quantized::new(&[0.0; DIMENSIONS]))),
+            Some((key, lang)) => {
+                let made = match live_rows.get(&key) {
+                    Some(&i) => Some(live.expect("rows come from it").row(i).quantized()),
+                    None => pending.get(key)?,
+                };
+                match made {
+                    Some(vector) => {
+                        done.reused += 1;
+                        Some((key, lang, vector))
+                    }
+                    None => {
+                        let text = stored(&searcher, fields, address, generation)?.text;
+                        batch.push((slot, key, lang, text));
+                        None
+                    }
+                }
             }
-            continue;
         };
-        if let Some(&i) = live_rows.get(&key) {
-            let r = live.expect("rows come from it").row(i);
-            let values = r.values.to_vec();
-            ready[slot] = Some((
-                key,
-                lang,
-                Quantized {
-                    scale: r.scale,
-                    values,
-                },
-            ));
-            done.reused += 1;
-        } else if let Some(vector) = pending.get(key)? {
-            ready[slot] = Some((key, lang, vector));
-            done.reused += 1;
-        } else {
-            let text = stored(&searcher, fields, address, generation)?.text;
-            batch.push((slot, key, lang, text));
-        }
-        row += 1;
-        // Rows wait for the batch before them; a batch is embedded when full, or when the
-        // rows waiting behind it are many (memory stays bounded).
+        ready.push(entry);
+        // A batch is embedded when full, or when the rows waiting behind it are many
+        // (memory stays bounded).
         if batch.len() == BATCH || (!batch.is_empty() && ready.len() >= WAITING_ROWS) {
             embed_batch(model, &mut batch, &mut ready, &mut pending, &mut done)?;
             observer.embedded(done.embedded);
@@ -659,12 +652,12 @@ pub(crate) fn write(
             }
         }
         if batch.is_empty() {
-            emit(&mut out, &mut written, &mut ready)?;
+            emit(&mut out, &mut ready)?;
         }
     }
     embed_batch(model, &mut batch, &mut ready, &mut pending, &mut done)?;
     observer.embedded(done.embedded);
-    emit(&mut out, &mut written, &mut ready)?;
+    emit(&mut out, &mut ready)?;
     let file = out
         .into_inner()
         .map_err(|e| Error::io(&path)(e.into_error()))?;
@@ -678,7 +671,7 @@ fn embed_batch(
     batch: &mut Vec<(usize, u128, Option<Lang>, String)>,
     ready: &mut [Option<(u128, Option<Lang>, Quantized)>],
     pending: &mut Pending,
-    done: &mut Embedded,
+    done: &mut SemanticReport,
 ) -> Result<()> {
     if batch.is_empty() {
         return Ok(());

@@ -347,10 +347,12 @@ impl<'a> Searcher<'a> {
         model: &crate::semantic::Model,
         text: &str,
     ) -> std::sync::Arc<Vec<f32>> {
-        let last = self.last_embedding.lock().expect("embedding memo").clone();
-        if let Some((_, vector)) = last.filter(|(t, _)| t == text) {
-            return vector;
+        if let Some((last, vector)) = &*self.last_embedding.lock().expect("embedding memo") {
+            if last == text {
+                return vector.clone();
+            }
         }
+        // Embedded outside the lock: the batch's threads share this searcher.
         let vector = std::sync::Arc::new(model.embed_query(text));
         *self.last_embedding.lock().expect("embedding memo") =
             Some((text.to_owned(), vector.clone()));

